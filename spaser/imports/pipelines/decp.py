@@ -1,0 +1,736 @@
+"""DECP record normaliser: ``transform(raw, kind=...) -> ContractRow`` or ``RowRejected(reasons)``.
+
+Pure (no database). One function reads the 2019 (v1.5) and the 2024 (v2) shapes, JSON or XML, and the
+hybrids found in real files (shared/spec/decp.md §5, shared/data/README.md):
+
+- wrappers flattened whatever their depth: ``titulaires[].titulaire``, ``[[{...}]]``,
+  ``{"modification": {...}}`` instead of a list, ``"acheteur.id"`` as a flat key;
+- labels matched whatever their case, accents or punctuation; legacy labels through
+  ``corrections/decp_values.csv``; an unknown value of an enumeration rejects the record;
+- dates with a time zone (``2018-12-17+01:00``) or a time; impossible years repaired through
+  ``corrections/decp_dates.csv``; CPV codes that lost a leading zero or their hyphen repaired against the
+  EU nomenclature;
+- what is suspicious is kept and flagged (``anomalies``): amount 0 or absurd, duration "NC", 0 offers,
+  advance rate without advance, missing notification date, mis-decoded text...
+
+A record is rejected only when it cannot be identified (no id, no valid buyer SIRET, no kind) or holds a
+value that cannot be understood (wrong type, unknown label, impossible date). Each reason is a short
+French sentence starting with a stable code (``code : détail``) so that reasons can be counted.
+"""
+
+import datetime as dt
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from spaser.contracts import enums
+from spaser.imports.pipelines import vocabulary
+from spaser.imports.pipelines.decp_source import CONCESSION, MARKET
+
+MAX_AMOUNT = Decimal("1e15")  # above: not a real amount, and beyond the column's precision
+ABSURD_AMOUNT = Decimal("999999999")  # 1e9 - 1: placeholder seen in real files (buyer 20006340200016)
+MIN_YEAR, MAX_YEAR = 1990, 2100
+_SIRET = re.compile(r"\d{14}")
+_DIGITS = re.compile(r"\d+")
+_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ][0-9:.]+)?(?:Z|[+-]\d{2}:?\d{2})?")
+_MOJIBAKE = re.compile("[ÃÂ][\u0080-\u00bf]")
+
+
+class RowRejected(Exception):
+    def __init__(self, reasons: list[str]):
+        super().__init__("; ".join(reasons))
+        self.reasons = reasons
+
+    @property
+    def codes(self) -> list[str]:
+        return [reason.split(" : ", 1)[0] for reason in self.reasons]
+
+
+@dataclass(frozen=True, slots=True)
+class Holder:
+    id_type: str
+    identifier: str
+    name: str = ""
+
+    @property
+    def siren(self) -> str:
+        if self.id_type == enums.IdentifierType.SIRET and len(self.identifier) in (9, 14):
+            return self.identifier[:9]
+        return ""
+
+
+@dataclass(frozen=True, slots=True)
+class Modification:
+    rank: int  # order of application
+    number: int | None  # published id (v2), None in 2019 files
+    object: str
+    notified_on: dt.date | None
+    published_on: dt.date | None
+    duration_months: int | None
+    amount: Decimal | None
+    holders: tuple[Holder, ...] | None
+
+
+@dataclass(slots=True)
+class ContractRow:
+    kind: str
+    buyer_siret: str
+    buyer_name: str
+    external_id: str
+    nature: str
+    object: str
+    format_version: str  # "2019" or "2024"
+    source: str = ""
+    cpv: str = ""
+    procedure: str = ""
+    techniques: tuple[str, ...] = ()
+    execution_modalities: tuple[str, ...] = ()
+    framework_id: str = ""
+    innovative: bool | None = None
+    ccag: str = ""
+    offers_received: int | None = None
+    advance: bool | None = None
+    advance_rate: Decimal | None = None
+    grouping: str = ""
+    subcontracting_declared: bool | None = None
+    subcontracting_acts: tuple = ()  # tuple of dicts (id, holder, amount, duration...)
+    place_code: str = ""
+    place_type: str = ""
+    place_name: str = ""
+    duration_months: int | None = None
+    notified_on: dt.date | None = None
+    published_on: dt.date | None = None
+    start_on: dt.date | None = None
+    initial_amount: Decimal | None = None
+    public_subsidy: Decimal | None = None
+    price_form: str = ""
+    price_types: tuple[str, ...] = ()
+    eu_origin_share: Decimal | None = None
+    fr_origin_share: Decimal | None = None
+    social: tuple[str, ...] | None = None  # None: not published (2019 format)
+    environmental: tuple[str, ...] | None = None
+    holders: tuple[Holder, ...] = ()
+    modifications: tuple[Modification, ...] = ()
+    anomalies: list[str] = field(default_factory=list)
+
+    @property
+    def uid(self) -> str:
+        return self.buyer_siret + self.external_id
+
+    @property
+    def current_amount(self) -> Decimal | None:
+        amount = self.initial_amount
+        for modification in self.modifications:
+            if modification.amount is not None:
+                amount = modification.amount
+        return amount
+
+    @property
+    def current_duration(self) -> int | None:
+        duration = self.duration_months
+        for modification in self.modifications:
+            if modification.duration_months is not None:
+                duration = modification.duration_months
+        return duration
+
+    @property
+    def current_holders(self) -> tuple[Holder, ...]:
+        holders = self.holders
+        for modification in self.modifications:
+            if modification.holders:
+                holders = modification.holders
+        return holders
+
+    @property
+    def last_published_on(self) -> dt.date | None:
+        """Publication date of the latest information: orders two publications of one contract."""
+        dates = [d for d in [self.published_on, *(m.published_on for m in self.modifications)] if d]
+        return max(dates) if dates else None
+
+    def content_hash(self) -> str:
+        """Fingerprint of the normalised content, without its source: the same contract published by two
+        platforms has the same fingerprint."""
+        payload = [
+            getattr(self, name)
+            for name in self.__slots__
+            if name not in ("source", "anomalies", "buyer_name", "format_version")
+        ]
+        return hashlib.blake2b(repr(payload).encode(), digest_size=16).hexdigest()
+
+
+class _Reasons(list):
+    def add(self, code: str, detail: str):
+        self.append(f"{code} : {detail}")
+
+
+_VOCABS = {name: vocabulary.Vocabulary(name) for name in vocabulary.VOCABULARIES}
+_DATE_CACHE: dict[str, tuple[dt.date | None, list[dt.date] | None]] = {}
+
+
+def _unwrap(value, key: str):
+    """Flatten a published list whatever its wrappers: [..], {key: [..]}, {key: {..}}, [[..]], [{key: ..}]."""
+    if value is None or value == "" or value == []:
+        return []
+    if isinstance(value, dict):
+        if key in value and len(value) == 1:
+            return _unwrap(value[key], key)
+        return [value]
+    if isinstance(value, list):
+        items = []
+        for item in value:
+            if isinstance(item, list):
+                items.extend(_unwrap(item, key))
+            elif isinstance(item, dict) and key in item and len(item) == 1:
+                items.extend(_unwrap(item[key], key))
+            elif item is not None and item != "":
+                items.append(item)
+        return items
+    return [value]
+
+
+def _text(value, name: str, reasons: _Reasons, anomalies: list[str]) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool) or isinstance(value, dict | list):
+        reasons.add("type_invalide", f"{name} devrait être un texte, reçu {type(value).__name__}")
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = str(value).strip()
+    return _repair_text(text, name, anomalies)
+
+
+def _repair_text(text: str, name: str, anomalies: list[str]) -> str:
+    if _MOJIBAKE.search(text):
+        # UTF-8 read as Latin-1 ("SociÃ©tÃ©"): certain when the round trip decodes.
+        try:
+            repaired = text.encode("cp1252").decode("utf-8")
+        except (UnicodeEncodeError, UnicodeDecodeError):
+            try:
+                repaired = text.encode("latin-1").decode("utf-8")
+            except (UnicodeEncodeError, UnicodeDecodeError):
+                repaired = None
+        if repaired is not None:
+            anomalies.append(f"texte_reencode:{name}")
+            return repaired
+    if "\ufffd" in text:
+        anomalies.append(f"caracteres_illisibles:{name}")
+    return text
+
+
+def _enum(value, vocab: str, name: str, reasons: _Reasons) -> str:
+    if value is None or value == "":
+        return ""
+    if not isinstance(value, str):
+        reasons.add("type_invalide", f"{name} devrait être un libellé, reçu {value!r}")
+        return ""
+    result = _VOCABS[vocab](value)
+    if result is None:
+        reasons.add("valeur_inconnue", f"{name} « {value[:80]} » n'est pas une valeur de la nomenclature DECP")
+        return ""
+    return result
+
+
+def _enum_list(value, vocab: str, key: str, name: str, reasons: _Reasons) -> tuple[str, ...]:
+    values = []
+    for item in _unwrap(value, key):
+        result = _enum(item, vocab, name, reasons)
+        if result and result not in values:
+            values.append(result)
+    return tuple(values)
+
+
+def _date(value, name: str, reasons: _Reasons, anomalies: list[str], reference: dt.date | None = None):
+    """Parse a date; a rewrite of ``decp_dates.csv`` is applied only when the result falls within the
+    three years before ``reference`` (the publication date): "0218-10-29" published 2018-12-26 becomes
+    2018-10-29, but "0204-06-06" published 2024-06-06 stays unknown (2004 would be a guess)."""
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        reasons.add("type_invalide", f"{name} devrait être une date AAAA-MM-JJ, reçu {value!r}")
+        return None
+    try:
+        parsed, candidates = _DATE_CACHE[value]
+    except KeyError:
+        parsed, candidates = _parse_date(value.strip())
+        if len(_DATE_CACHE) < 50_000:
+            _DATE_CACHE[value] = (parsed, candidates)
+    if parsed is not None:
+        return parsed
+    if candidates is None:
+        reasons.add("date_invalide", f"{name} « {value[:40]} » n'est pas une date lisible")
+        return None
+    if reference is not None:
+        for candidate in candidates:
+            if reference - dt.timedelta(days=3 * 366) <= candidate <= reference:
+                anomalies.append(f"date_corrigee:{name}")
+                return candidate
+    anomalies.append(f"date_impossible_ignoree:{name}")
+    return None
+
+
+def _parse_date(text: str) -> tuple[dt.date | None, list[dt.date] | None]:
+    """(date, None) if plausible; (None, [repaired candidates]) if well formed but impossible;
+    (None, None) if unreadable."""
+    match = _DATE.fullmatch(text)
+    if not match:
+        return None, None
+    try:
+        parsed = dt.date(int(match[1]), int(match[2]), int(match[3]))
+    except ValueError:
+        return None, None
+    if MIN_YEAR <= parsed.year <= MAX_YEAR:
+        return parsed, None
+    candidates = []
+    for pattern, replacement in vocabulary.date_rewrites():
+        fixed = pattern.sub(replacement, text)
+        match = _DATE.fullmatch(fixed)
+        if fixed != text and match:
+            try:
+                candidates.append(dt.date(int(match[1]), int(match[2]), int(match[3])))
+            except ValueError:
+                continue
+    return None, candidates
+
+
+def _number(value, name: str, reasons: _Reasons) -> Decimal | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        reasons.add("type_invalide", f"{name} devrait être un nombre, reçu {value!r}")
+        return None
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            reasons.add("type_invalide", f"{name} n'est pas un nombre fini")
+            return None
+        return Decimal(repr(value))
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, str):
+        text = value.strip().replace("\u00a0", "").replace(" ", "").replace(",", ".")
+        try:
+            number = Decimal(text)
+        except InvalidOperation:
+            reasons.add("type_invalide", f"{name} « {value[:40]} » n'est pas un nombre")
+            return None
+        if not number.is_finite():
+            reasons.add("type_invalide", f"{name} n'est pas un nombre fini")
+            return None
+        return number
+    reasons.add("type_invalide", f"{name} devrait être un nombre, reçu {type(value).__name__}")
+    return None
+
+
+def _amount(value, name: str, reasons: _Reasons, anomalies: list[str]) -> Decimal | None:
+    amount = _number(value, name, reasons)
+    if amount is None:
+        return None
+    if amount < 0:
+        reasons.add("montant_negatif", f"{name} négatif ({amount})")
+        return None
+    if amount >= MAX_AMOUNT:
+        anomalies.append(f"montant_aberrant_ignore:{name}")
+        return None
+    if amount == 0:
+        anomalies.append(f"montant_nul:{name}")
+    elif amount >= ABSURD_AMOUNT:
+        anomalies.append(f"montant_aberrant:{name}")
+    return amount.quantize(Decimal("0.01"))
+
+
+def _integer(value, name: str, reasons: _Reasons, anomalies: list[str]) -> int | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, str) and value.strip().upper() in ("NC", "N/C", "NON COMMUNIQUE", "NON COMMUNIQUÉ"):
+        anomalies.append(f"non_communique:{name}")
+        return None
+    number = _number(value, name, reasons)
+    if number is None:
+        return None
+    if number != number.to_integral_value():
+        # "1.5" months: meaningful but not an integer; rounding it would invent a value.
+        anomalies.append(f"valeur_non_entiere_ignoree:{name}")
+        return None
+    if number < 0:
+        reasons.add("valeur_negative", f"{name} négatif ({number})")
+        return None
+    if number > 2_000_000_000:
+        anomalies.append(f"valeur_aberrante_ignoree:{name}")
+        return None
+    return int(number)
+
+
+def _share(value, name: str, reasons: _Reasons, anomalies: list[str]) -> Decimal | None:
+    share = _number(value, name, reasons)
+    if share is None:
+        return None
+    if not (0 <= share <= 1):
+        anomalies.append(f"part_hors_bornes:{name}")
+        return None
+    return share.quantize(Decimal("0.0001"))
+
+
+_BOOLEANS = {"true": True, "oui": True, "1": True, "false": False, "non": False, "0": False}
+
+
+def _boolean(value, name: str, reasons: _Reasons) -> bool | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | float) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str) and value.strip().lower() in _BOOLEANS:
+        return _BOOLEANS[value.strip().lower()]
+    reasons.add("type_invalide", f"{name} devrait être oui/non, reçu {value!r}")
+    return None
+
+
+def _siret(value) -> str | None:
+    if isinstance(value, int):
+        value = str(value).zfill(14)
+    if not isinstance(value, str):
+        return None
+    text = value.replace(" ", "").replace("\u00a0", "").strip()
+    return text if _SIRET.fullmatch(text) else None
+
+
+def _cpv(value, reasons: _Reasons, anomalies: list[str]) -> str:
+    """8-digit CPV code; repairs a lost leading zero or a missing hyphen when the nomenclature confirms it."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, int):
+        value = str(value)
+    if not isinstance(value, str):
+        reasons.add("type_invalide", f"codeCPV devrait être un texte, reçu {value!r}")
+        return ""
+    digits = "".join(_DIGITS.findall(value))
+    codes = vocabulary.cpv_codes()
+    if len(digits) in (8, 9) and digits[:8] in codes:
+        return digits[:8]
+    candidates = []
+    if len(digits) == 7:  # "3111000": the leading zero of division 03 lost by a spreadsheet
+        candidates.append("0" + digits)
+    if len(digits) == 8:  # "4543100-7": one digit lost before the check digit, or "03121000" + "5"
+        candidates.append(digits[:7] + "0")
+        candidates.append("0" + digits[:7])
+    if len(digits) == 9:  # "031210005": code and check digit without the hyphen
+        candidates.append(digits[:8])
+    for candidate in candidates:
+        check = codes.get(candidate)
+        if check and (len(digits) < 8 or digits[-1] == check[-1] or len(digits) == 9):
+            anomalies.append("cpv_corrige")
+            return candidate
+    if len(digits) in (8, 9):
+        # Well formed but not in CPV 2008 (CPV 2003 codes, placeholders such as 00000000): kept, flagged.
+        anomalies.append("cpv_hors_nomenclature")
+        return digits[:8]
+    reasons.add("cpv_invalide", f"codeCPV « {value[:20]} » n'est pas un code CPV")
+    return ""
+
+
+def _holders(value, key: str, name: str, reasons: _Reasons, anomalies: list[str]) -> tuple[Holder, ...]:
+    holders = []
+    for item in _unwrap(value, key):
+        if not isinstance(item, dict):
+            reasons.add("type_invalide", f"{name} : un titulaire devrait être un objet, reçu {item!r:.60}")
+            continue
+        id_type = _enum(item.get("typeIdentifiant"), "identifier_type", f"{name}.typeIdentifiant", reasons)
+        identifier = _text(item.get("id"), f"{name}.id", reasons, anomalies).replace(" ", "")
+        if not identifier:
+            anomalies.append(f"titulaire_sans_identifiant:{name}")
+            continue
+        if not id_type:
+            if item.get("typeIdentifiant") in (None, ""):
+                id_type = enums.IdentifierType.SIRET if _SIRET.fullmatch(identifier) else ""
+                anomalies.append(f"type_identifiant_deduit:{name}")
+            if not id_type:
+                continue
+        if id_type == enums.IdentifierType.SIRET and not _SIRET.fullmatch(identifier):
+            anomalies.append(f"siret_titulaire_invalide:{name}")
+        holder_name = _text(item.get("denominationSociale"), f"{name}.denominationSociale", reasons, anomalies)
+        holder = Holder(id_type, identifier[:32], holder_name[:255])
+        if holder not in holders:
+            holders.append(holder)
+    return tuple(holders)
+
+
+def _modifications(raw_list, kind: str, reasons: _Reasons, anomalies: list[str]) -> tuple[Modification, ...]:
+    items = _unwrap(raw_list, "modification")
+    parsed = []
+    for index, item in enumerate(items):
+        if not isinstance(item, dict):
+            reasons.add("type_invalide", f"modification n° {index + 1} devrait être un objet")
+            continue
+        number = _integer(item.get("id"), "modification.id", reasons, anomalies)
+        published = _date(
+            item.get("datePublicationDonneesModification"), "modification.datePublicationDonnees", reasons, anomalies
+        )
+        if kind == CONCESSION:
+            notified = _date(
+                item.get("dateSignatureModification"), "modification.dateSignature", reasons, anomalies, published
+            )
+            amount = _amount(item.get("valeurGlobale"), "modification.valeurGlobale", reasons, anomalies)
+            holders = None
+        else:
+            notified = _date(
+                item.get("dateNotificationModification"),
+                "modification.dateNotification",
+                reasons,
+                anomalies,
+                published,
+            )
+            amount = _amount(item.get("montant"), "modification.montant", reasons, anomalies)
+            holders = _holders(item.get("titulaires"), "titulaire", "modification.titulaires", reasons, anomalies)
+        parsed.append(
+            (
+                number,
+                index,
+                notified,
+                published,
+                _integer(item.get("dureeMois"), "modification.dureeMois", reasons, anomalies),
+                amount,
+                holders or None,
+                _text(item.get("objetModification"), "modification.objet", reasons, anomalies),
+            )
+        )
+    # v2: apply in the order of their id; 2019: in publication order (list order breaks ties).
+    parsed.sort(key=lambda m: (m[0] if m[0] is not None else m[1], m[1]))
+    return tuple(
+        Modification(
+            rank=rank,
+            number=number,
+            object=object_,
+            notified_on=notified,
+            published_on=published,
+            duration_months=duration,
+            amount=amount,
+            holders=holders,
+        )
+        for rank, (number, _, notified, published, duration, amount, holders, object_) in enumerate(parsed, 1)
+    )
+
+
+def _subcontracting(raw, reasons: _Reasons, anomalies: list[str]) -> tuple:
+    acts = []
+    for item in _unwrap(raw, "acteSousTraitance"):
+        if not isinstance(item, dict):
+            reasons.add("type_invalide", "acteSousTraitance devrait être un objet")
+            continue
+        holder = _holders(item.get("sousTraitant"), "sousTraitant", "sousTraitant", reasons, anomalies)
+        acts.append(
+            {
+                "id": _integer(item.get("id"), "acteSousTraitance.id", reasons, anomalies),
+                "sous_traitant": [h.id_type, h.identifier] if (h := (holder[0] if holder else None)) else None,
+                "duree_mois": _integer(item.get("dureeMois"), "acteSousTraitance.dureeMois", reasons, anomalies),
+                "date_notification": _iso(
+                    _date(
+                        item.get("dateNotification"),
+                        "acteSousTraitance.dateNotification",
+                        reasons,
+                        anomalies,
+                        _date(item.get("datePublicationDonnees"), "acteSousTraitance.datePublication", reasons, []),
+                    )
+                ),
+                "montant": _json_amount(_amount(item.get("montant"), "acteSousTraitance.montant", reasons, anomalies)),
+                "variation_prix": _enum(
+                    item.get("variationPrix"), "price_variation", "acteSousTraitance.variationPrix", reasons
+                ),
+            }
+        )
+    return tuple(acts)
+
+
+def _iso(value: dt.date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _json_amount(value: Decimal | None) -> str | None:
+    return str(value) if value is not None else None
+
+
+def _get(raw: dict, key: str, subkey: str):
+    """``raw[key][subkey]`` or the flat hybrid ``raw["key.subkey"]``."""
+    value = raw.get(key)
+    if isinstance(value, dict):
+        return value.get(subkey)
+    if isinstance(value, list) and len(value) == 1 and isinstance(value[0], dict):
+        return value[0].get(subkey)
+    return raw.get(f"{key}.{subkey}")
+
+
+def transform(raw, *, kind: str = MARKET, source: str = "") -> ContractRow:
+    """Normalise one published record; raise RowRejected with every reason found."""
+    if not isinstance(raw, dict):
+        raise RowRejected([f"type_invalide : l'enregistrement devrait être un objet, reçu {type(raw).__name__}"])
+    reasons = _Reasons()
+    anomalies: list[str] = []
+    is_concession = kind == CONCESSION
+    format_version = "2024" if any(k in raw for k in _V2_ONLY) else "2019"
+    if "_type" in raw and format_version == "2024":
+        anomalies.append("champ_type_obsolete")
+
+    external_id = _text(raw.get("id"), "id", reasons, anomalies)
+    if not external_id:
+        reasons.add("champ_manquant", "id (identifiant du marché) absent")
+    elif len(external_id) > 64:
+        reasons.add("id_invalide", f"id trop long ({len(external_id)} caractères)")
+
+    buyer_key = "autoriteConcedante" if is_concession else "acheteur"
+    buyer_raw = _get(raw, buyer_key, "id")
+    if buyer_raw is None and is_concession:
+        buyer_raw = _get(raw, "acheteur", "id")
+    buyer_siret = _siret(buyer_raw)
+    if buyer_raw in (None, ""):
+        reasons.add("champ_manquant", f"{buyer_key}.id (SIRET de l'acheteur) absent")
+    elif buyer_siret is None:
+        reasons.add("siret_invalide", f"{buyer_key}.id « {str(buyer_raw)[:20]} » n'est pas un SIRET à 14 chiffres")
+    buyer_name = _text(_get(raw, buyer_key, "nom"), f"{buyer_key}.nom", reasons, anomalies)
+
+    nature = _enum(raw.get("nature"), "nature", "nature", reasons)
+    if not nature and raw.get("nature") in (None, ""):
+        reasons.add("champ_manquant", "nature absente")
+    object_ = _text(raw.get("objet"), "objet", reasons, anomalies)
+    if not object_:
+        anomalies.append("champ_manquant:objet")
+
+    row = ContractRow(
+        kind=enums.ContractKind.CONCESSION if is_concession else enums.ContractKind.MARKET,
+        buyer_siret=buyer_siret or "",
+        buyer_name=buyer_name[:255],
+        external_id=external_id,
+        nature=nature,
+        object=object_,
+        format_version=format_version,
+        source=source or _text(raw.get("source"), "source", reasons, anomalies)[:100],
+        anomalies=anomalies,
+    )
+    row.procedure = _enum(raw.get("procedure"), "procedure", "procedure", reasons)
+    row.duration_months = _integer(raw.get("dureeMois"), "dureeMois", reasons, anomalies)
+    if row.duration_months == 0:
+        anomalies.append("duree_nulle")
+    row.published_on = _date(raw.get("datePublicationDonnees"), "datePublicationDonnees", reasons, anomalies)
+
+    place_code = _get(raw, "lieuExecution", "code")
+    row.place_code = _text(place_code, "lieuExecution.code", reasons, anomalies)[:10]
+    row.place_type = _enum(_get(raw, "lieuExecution", "typeCode"), "place_type", "lieuExecution.typeCode", reasons)
+    row.place_name = _text(_get(raw, "lieuExecution", "nom"), "lieuExecution.nom", reasons, anomalies)[:255]
+    if row.place_type == enums.PlaceType.POSTCODE and row.place_code.isdigit() and len(row.place_code) == 4:
+        row.place_code = "0" + row.place_code  # leading zero lost (postcodes of Ain, Aisne...)
+        anomalies.append("code_postal_complete")
+
+    row.social = (
+        _enum_list(
+            raw["considerationsSociales"],
+            "social_consideration",
+            "considerationSociale",
+            "considerationsSociales",
+            reasons,
+        )
+        if raw.get("considerationsSociales") not in (None, "", [])
+        else None
+    )
+    row.environmental = (
+        _enum_list(
+            raw["considerationsEnvironnementales"],
+            "environmental_consideration",
+            "considerationEnvironnementale",
+            "considerationsEnvironnementales",
+            reasons,
+        )
+        if raw.get("considerationsEnvironnementales") not in (None, "", [])
+        else None
+    )
+    for values, none_value, label in (
+        (row.social, enums.SocialConsideration.NONE, "sociales"),
+        (row.environmental, enums.EnvironmentalConsideration.NONE, "environnementales"),
+    ):
+        if values and none_value in values and len(values) > 1:
+            anomalies.append(f"considerations_contradictoires:{label}")
+
+    if is_concession:
+        row.notified_on = _date(raw.get("dateSignature"), "dateSignature", reasons, anomalies, row.published_on)
+        row.start_on = _date(raw.get("dateDebutExecution"), "dateDebutExecution", reasons, anomalies)
+        row.initial_amount = _amount(raw.get("valeurGlobale"), "valeurGlobale", reasons, anomalies)
+        row.public_subsidy = _amount(
+            raw.get("montantSubventionPublique"), "montantSubventionPublique", reasons, anomalies
+        )
+        row.holders = _holders(raw.get("concessionnaires"), "concessionnaire", "concessionnaires", reasons, anomalies)
+        if row.notified_on is None and "dateSignature" not in raw:
+            anomalies.append("champ_manquant:dateSignature")
+    else:
+        row.cpv = _cpv(raw.get("codeCPV"), reasons, anomalies)
+        if not row.cpv and raw.get("codeCPV") in (None, ""):
+            anomalies.append("champ_manquant:codeCPV")
+        row.notified_on = _date(raw.get("dateNotification"), "dateNotification", reasons, anomalies, row.published_on)
+        if row.notified_on is None and raw.get("dateNotification") in (None, ""):
+            anomalies.append("champ_manquant:dateNotification")
+        row.initial_amount = _amount(raw.get("montant"), "montant", reasons, anomalies)
+        row.holders = _holders(raw.get("titulaires"), "titulaire", "titulaires", reasons, anomalies)
+        row.techniques = _enum_list(raw.get("techniques"), "technique", "technique", "techniques", reasons)
+        row.execution_modalities = _enum_list(
+            raw.get("modalitesExecution"), "execution_modality", "modaliteExecution", "modalitesExecution", reasons
+        )
+        row.framework_id = _text(raw.get("idAccordCadre"), "idAccordCadre", reasons, anomalies)[:64]
+        row.innovative = _boolean(raw.get("marcheInnovant"), "marcheInnovant", reasons)
+        row.ccag = _enum(raw.get("ccag"), "ccag", "ccag", reasons)
+        row.offers_received = _integer(raw.get("offresRecues"), "offresRecues", reasons, anomalies)
+        if row.offers_received == 0:
+            anomalies.append("offres_recues_nulles")
+        row.advance = _boolean(raw.get("attributionAvance"), "attributionAvance", reasons)
+        row.advance_rate = _share(raw.get("tauxAvance"), "tauxAvance", reasons, anomalies)
+        if row.advance is False and row.advance_rate:
+            anomalies.append("taux_avance_sans_avance")
+        row.grouping = _enum(raw.get("typeGroupementOperateurs"), "grouping", "typeGroupementOperateurs", reasons)
+        row.subcontracting_declared = _boolean(raw.get("sousTraitanceDeclaree"), "sousTraitanceDeclaree", reasons)
+        row.subcontracting_acts = _subcontracting(raw.get("actesSousTraitance"), reasons, anomalies)
+        row.price_form = _enum(raw.get("formePrix"), "price_form", "formePrix", reasons)
+        row.price_types = _enum_list(raw.get("typesPrix"), "price_type", "typePrix", "typesPrix", reasons)
+        row.eu_origin_share = _share(raw.get("origineUE"), "origineUE", reasons, anomalies)
+        row.fr_origin_share = _share(raw.get("origineFrance"), "origineFrance", reasons, anomalies)
+        if (
+            row.eu_origin_share is not None
+            and row.fr_origin_share is not None
+            and row.fr_origin_share > row.eu_origin_share
+        ):
+            anomalies.append("origine_france_superieure_ue")
+    if not row.holders:
+        anomalies.append("sans_titulaire")
+    row.modifications = _modifications(raw.get("modifications"), kind, reasons, anomalies)
+
+    if reasons:
+        raise RowRejected(list(dict.fromkeys(reasons)))
+    return row
+
+
+_V2_ONLY = frozenset(
+    {
+        "considerationsSociales",
+        "considerationsEnvironnementales",
+        "techniques",
+        "modalitesExecution",
+        "typesPrix",
+        "ccag",
+        "offresRecues",
+        "marcheInnovant",
+        "attributionAvance",
+        "typeGroupementOperateurs",
+        "sousTraitanceDeclaree",
+    }
+)
+
+
+def raw_identifiers(raw) -> tuple[str, str]:
+    """Best-effort (buyer SIRET, id) of a record, even a rejected one, for the quarantine."""
+    if not isinstance(raw, dict):
+        return "", ""
+    buyer = _get(raw, "acheteur", "id") or _get(raw, "autoriteConcedante", "id") or ""
+    return str(buyer)[:32], str(raw.get("id") or "")[:64]
+
+
+def raw_json(raw) -> str:
+    return json.dumps(raw, ensure_ascii=False, default=str)

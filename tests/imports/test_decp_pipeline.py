@@ -1,0 +1,434 @@
+"""Pure pipeline tests (no database): extraction of every real and official file, crafted bad inputs."""
+
+import gzip
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from spaser.contracts import enums
+from spaser.imports.pipelines import decp, decp_source as src
+
+SHARED = Path(__file__).resolve().parents[3] / "shared" / "data" / "decp"
+REPO_DATA = Path(__file__).resolve().parents[2] / "spaser" / "imports" / "data" / "decp"
+REAL_FILES = sorted((SHARED / "real").glob("*/*.json"))
+EXAMPLE_FILES = sorted((SHARED / "examples").glob("*"))
+
+pytestmark = pytest.mark.skipif(not SHARED.is_dir(), reason="shared/data absent")
+
+
+def read_all(path):
+    ok, rejected = [], []
+    for record in src.iter_records(path):
+        try:
+            ok.append((record, decp.transform(record.data, kind=record.kind)))
+        except decp.RowRejected as exc:
+            rejected.append((record, exc))
+    return ok, rejected
+
+
+def count_json_records(path):
+    data = json.loads(Path(path).read_bytes().decode("utf-8-sig"))["marches"]
+    if isinstance(data, list):
+        return len(data)
+    return len(data.get("marche", [])) + len(data.get("contrat-concession", []))
+
+
+@pytest.mark.parametrize("path", REAL_FILES + EXAMPLE_FILES, ids=lambda p: p.name)
+def test_every_real_and_official_file_is_read_without_loss(path):
+    ok, rejected = read_all(path)
+    if path.suffix == ".json":
+        assert len(ok) + len(rejected) == count_json_records(path)
+    assert ok, "at least one valid record"
+    # Every real record is understood: the anomalies are repaired or flagged, none is rejected.
+    assert rejected == []
+
+
+def test_repository_copies_are_the_shared_real_files():
+    for path in REAL_FILES:
+        copy = REPO_DATA / (path.name + ".gz")
+        assert gzip.decompress(copy.read_bytes()) == path.read_bytes()
+
+
+def test_gzip_copy_reads_like_the_original():
+    ok_gz, _ = read_all(REPO_DATA / "dematis18.json.gz")
+    ok, _ = read_all(SHARED / "real" / "v2" / "dematis18.json")
+    assert [row.content_hash() for _, row in ok_gz] == [row.content_hash() for _, row in ok]
+
+
+def test_region_contracts_present_in_marches_publics_info():
+    ok, _ = read_all(SHARED / "real" / "v1" / "marches-publics.info.json")
+    region = [row for _, row in ok if row.buyer_siret == "23450002300028"]
+    assert len(region) == 7
+
+
+def test_2024_file_with_concession_reads_both_lists():
+    ok, _ = read_all(SHARED / "real" / "v2" / "dematis17.json")
+    kinds = [row.kind for _, row in ok]
+    assert kinds.count(enums.ContractKind.CONCESSION) == 1
+    assert kinds.count(enums.ContractKind.MARKET) == 158
+
+
+def test_xml_and_json_official_examples_give_the_same_market():
+    (_, from_xml), *_ = read_all(SHARED / "examples" / "v1.5_mar-avec-modifications.xml")[0]
+    (_, from_json), *_ = read_all(SHARED / "examples" / "v1.5_mar-avec-modifications.json")[0]
+    # The two official files differ only by the id and the number of modifications.
+    for name in ("buyer_siret", "object", "cpv", "procedure", "holders", "initial_amount", "place_code"):
+        assert getattr(from_xml, name) == getattr(from_json, name)
+    assert len(from_xml.modifications) == 3 and len(from_json.modifications) == 1
+    assert from_xml.modifications[0] == from_json.modifications[0]
+
+
+def test_v2_example_considerations_are_multi_valued():
+    ok, _ = read_all(SHARED / "examples" / "v2_Marche.xml")
+    row = ok[0][1]
+    assert row.social == (enums.SocialConsideration.CLAUSE, enums.SocialConsideration.CRITERION)
+    assert row.environmental == (enums.EnvironmentalConsideration.CLAUSE,)
+    assert row.innovative is True  # "oui" in XML
+    assert row.techniques == (enums.Technique.DESIGN_CONTEST, enums.Technique.FRAMEWORK_AGREEMENT)
+
+
+def test_year_typo_repaired_only_when_publication_confirms_it():
+    ok, _ = read_all(SHARED / "real" / "v1" / "marches-publics.info.json")
+    row = next(row for _, row in ok if row.external_id == "021803cloture00")
+    assert str(row.notified_on) == "2018-10-29"
+    assert "date_corrigee:dateNotification" in row.anomalies
+    # "0204-06-06" published 2024-06-06: 2004 would be a guess; the date is left unknown and flagged.
+    ok, _ = read_all(SHARED / "real" / "v2" / "dematis19.json")
+    flagged = [row for _, row in ok if "date_impossible_ignoree:acteSousTraitance.dateNotification" in row.anomalies]
+    assert len(flagged) == 1
+    assert all(act["date_notification"] != "2004-06-06" for act in flagged[0].subcontracting_acts)
+
+
+# --- crafted records ------------------------------------------------------------------------------
+
+V2_MARKET = {
+    "id": "2024-001",
+    "acheteur": {"id": "23450002300028"},
+    "nature": "Marché",
+    "objet": "Entretien des espaces verts",
+    "codeCPV": "77313000-7",
+    "techniques": {"technique": ["Accord-cadre"]},
+    "modalitesExecution": {"modaliteExecution": ["Bons de commande"]},
+    "marcheInnovant": False,
+    "ccag": "Fournitures courantes et services",
+    "offresRecues": 3,
+    "attributionAvance": True,
+    "tauxAvance": 0.05,
+    "typeGroupementOperateurs": "Pas de groupement",
+    "sousTraitanceDeclaree": False,
+    "procedure": "Procédure adaptée",
+    "lieuExecution": {"code": "45234", "typeCode": "Code commune"},
+    "dureeMois": 12,
+    "dateNotification": "2024-03-01",
+    "datePublicationDonnees": "2024-03-05",
+    "montant": 120000,
+    "typesPrix": {"typePrix": ["Définitif révisable"]},
+    "formePrix": "Unitaire",
+    "titulaires": [{"titulaire": {"typeIdentifiant": "SIRET", "id": "55204599900869"}}],
+    "considerationsSociales": {"considerationSociale": ["Clause sociale", "Critère social"]},
+    "considerationsEnvironnementales": {"considerationEnvironnementale": ["Pas de considération environnementale"]},
+    "modifications": [
+        {
+            "modification": {
+                "id": 2,
+                "dateNotificationModification": "2024-09-01",
+                "datePublicationDonneesModification": "2024-09-02",
+                "montant": 150000,
+            }
+        },
+        {
+            "modification": {
+                "id": 1,
+                "dateNotificationModification": "2024-06-01",
+                "datePublicationDonneesModification": "2024-06-02",
+                "montant": 130000,
+                "dureeMois": 18,
+            }
+        },
+    ],
+}
+
+
+def market(**changes):
+    record = json.loads(json.dumps(V2_MARKET))
+    for key, value in changes.items():
+        if value is None:
+            record.pop(key, None)
+        else:
+            record[key] = value
+    return record
+
+
+def test_v2_market_normalised():
+    row = decp.transform(market())
+    assert row.uid == "234500023000282024-001"
+    assert row.cpv == "77313000"
+    assert row.advance_rate == Decimal("0.0500")
+    assert row.initial_amount == Decimal("120000.00")
+    # Modifications applied in the order of their id, the last non-null value wins.
+    assert [m.number for m in row.modifications] == [1, 2]
+    assert row.current_amount == Decimal("150000.00")
+    assert row.current_duration == 18
+    assert str(row.last_published_on) == "2024-09-02"
+    assert row.format_version == "2024"
+    assert row.anomalies == []
+
+
+def test_hybrid_shapes_are_flattened():
+    row = decp.transform(
+        market(
+            acheteur=None,
+            **{"acheteur.id": "23450002300028"},
+            titulaires=[[{"typeIdentifiant": "SIRET", "id": "552 045 999 00869"}]],
+            considerationsSociales=["Clause sociale"],
+            modifications={
+                "modification": {"id": 1, "montant": 1, "datePublicationDonneesModification": "2024-05-01"}
+            },
+        )
+    )
+    assert row.buyer_siret == "23450002300028"
+    assert row.holders == (decp.Holder("SIRET", "55204599900869"),)
+    assert row.social == ("clause",)
+    assert len(row.modifications) == 1
+
+
+@pytest.mark.parametrize(
+    ("field", "published", "expected"),
+    [
+        ("procedure", "Procédure concurrentielle avec négociation", "negotiated"),
+        ("procedure", "APPEL D'OFFRES OUVERT", "open_tender"),
+        ("nature", "MARCHE", "market"),
+        ("ccag", "Maîtrise d'oeuvre", "project_management"),
+    ],
+)
+def test_label_variants_are_normalised(field, published, expected):
+    row = decp.transform(market(**{field: published}))
+    assert getattr(row, field) == expected
+
+
+@pytest.mark.parametrize(
+    ("published", "expected"),
+    [("TVA_INTRACOMMUNAUTAIRE", "TVA"), ("HORS_UE", "HORS-UE"), ("FRW", "FRWF"), ("siret", "SIRET")],
+)
+def test_identifier_type_variants(published, expected):
+    row = decp.transform(market(titulaires=[{"titulaire": {"typeIdentifiant": published, "id": "X1"}}]))
+    assert row.holders[0].id_type == expected
+
+
+def test_lieu_execution_type_variant():
+    row = decp.transform(market(lieuExecution={"code": "45", "typeCode": "CODE DEPARTEMENT"}))
+    assert row.place_type == enums.PlaceType.DEPARTEMENT
+
+
+@pytest.mark.parametrize(
+    ("published", "expected", "flag"),
+    [
+        ("2018-12-17+01:00", "2018-12-17", None),
+        ("2019-1-1", "2019-01-01", None),
+        ("2018-12-17T10:00:00Z", "2018-12-17", None),
+    ],
+)
+def test_date_variants(published, expected, flag):
+    row = decp.transform(market(dateNotification=published))
+    assert str(row.notified_on) == expected
+
+
+@pytest.mark.parametrize(
+    ("published", "expected", "flag"),
+    [
+        ("3111000", "03111000", "cpv_corrige"),
+        ("031210005", "03121000", None),
+        ("4543100-7", "45431000", "cpv_corrige"),
+        ("74000000-9", "74000000", "cpv_hors_nomenclature"),
+    ],
+)
+def test_cpv_repairs_confirmed_by_the_nomenclature(published, expected, flag):
+    row = decp.transform(market(codeCPV=published))
+    assert row.cpv == expected
+    assert (flag in row.anomalies) if flag else not row.anomalies
+
+
+@pytest.mark.parametrize(
+    ("changes", "flag"),
+    [
+        ({"montant": 0}, "montant_nul:montant"),
+        ({"montant": 1e17}, "montant_aberrant_ignore:montant"),
+        ({"dureeMois": "NC"}, "non_communique:dureeMois"),
+        ({"offresRecues": 0}, "offres_recues_nulles"),
+        ({"attributionAvance": False}, "taux_avance_sans_avance"),
+        ({"dateNotification": None}, "champ_manquant:dateNotification"),
+        ({"objet": "SociÃ©tÃ© gÃ©nÃ©rale"}, "texte_reencode:objet"),
+        ({"objet": "Soci\ufffdt\ufffd"}, "caracteres_illisibles:objet"),
+        ({"_type": "Marché"}, "champ_type_obsolete"),
+    ],
+)
+def test_suspicious_values_are_kept_and_flagged(changes, flag):
+    row = decp.transform(market(**changes))
+    assert flag in row.anomalies
+
+
+def test_mojibake_is_repaired():
+    assert decp.transform(market(objet="SociÃ©tÃ© gÃ©nÃ©rale")).object == "Société générale"
+
+
+@pytest.mark.parametrize(
+    ("changes", "code"),
+    [
+        ({"id": None}, "champ_manquant"),
+        ({"acheteur": None}, "champ_manquant"),
+        ({"acheteur": {"id": "2345"}}, "siret_invalide"),
+        ({"nature": None}, "champ_manquant"),
+        ({"procedure": "Procédure au doigt mouillé"}, "valeur_inconnue"),
+        ({"considerationsSociales": {"considerationSociale": ["Clause magique"]}}, "valeur_inconnue"),
+        ({"montant": "beaucoup"}, "type_invalide"),
+        ({"montant": -5}, "montant_negatif"),
+        ({"montant": True}, "type_invalide"),
+        ({"dureeMois": {"mois": 3}}, "type_invalide"),
+        ({"dateNotification": "hier"}, "date_invalide"),
+        ({"dateNotification": "2024-02-30"}, "date_invalide"),
+        ({"marcheInnovant": "peut-être"}, "type_invalide"),
+        ({"objet": ["a", "b"]}, "type_invalide"),
+        ({"codeCPV": "abc"}, "cpv_invalide"),
+    ],
+)
+def test_invalid_records_are_rejected_with_a_reason(changes, code):
+    with pytest.raises(decp.RowRejected) as exc:
+        decp.transform(market(**changes))
+    assert code in exc.value.codes
+    assert all(" : " in reason for reason in exc.value.reasons)
+
+
+def test_every_reason_is_reported_at_once():
+    with pytest.raises(decp.RowRejected) as exc:
+        decp.transform(market(id=None, montant="x", procedure="?"))
+    assert set(exc.value.codes) == {"champ_manquant", "type_invalide", "valeur_inconnue"}
+
+
+def test_non_object_record_rejected():
+    with pytest.raises(decp.RowRejected):
+        decp.transform(42)
+
+
+def test_same_contract_from_two_platforms_has_the_same_fingerprint():
+    first = decp.transform(market(), source="plateforme-a")
+    second = decp.transform(market(source="plateforme-b"))
+    assert first.source != second.source
+    assert first.content_hash() == second.content_hash()
+    assert decp.transform(market(montant=1)).content_hash() != first.content_hash()
+
+
+# --- crafted files --------------------------------------------------------------------------------
+
+
+def write(tmp_path, name, content: bytes):
+    path = tmp_path / name
+    path.write_bytes(content)
+    return path
+
+
+def wrap_2019(*records):
+    return json.dumps({"marches": list(records)}, ensure_ascii=False)
+
+
+def test_bom_file_is_read(tmp_path):
+    path = write(tmp_path, "bom.json", b"\xef\xbb\xbf" + wrap_2019(market()).encode())
+    info = src.inspect(path)
+    assert info.bom and info.encoding == "utf-8"
+    assert len(read_all(path)[0]) == 1
+
+
+def test_latin1_file_is_transcoded(tmp_path):
+    path = write(tmp_path, "latin.json", wrap_2019(market(objet="Réfection de la toiture")).encode("latin-1"))
+    info = src.inspect(path)
+    assert info.encoding == "cp1252"
+    (_, row), *_ = read_all(path)[0]
+    assert row.object == "Réfection de la toiture"
+
+
+def test_utf16_file_with_bom_is_read(tmp_path):
+    path = write(tmp_path, "utf16.json", wrap_2019(market(objet="Élagage")).encode("utf-16"))
+    (_, row), *_ = read_all(path)[0]
+    assert row.object == "Élagage"
+
+
+def test_truncated_json_is_refused_as_a_whole(tmp_path):
+    content = json.dumps({"marches": {"marche": [market(), market(id="2")]}}).encode()
+    path = write(tmp_path, "cut.json", content[: len(content) - 40])
+    with pytest.raises(src.SourceError, match="tronqué"):
+        read_all(path)
+
+
+def test_not_decp_files_are_refused(tmp_path):
+    with pytest.raises(src.SourceError, match="ni du JSON ni du XML"):
+        src.inspect(write(tmp_path, "a.csv", b"id;objet\n1;x\n"))
+    with pytest.raises(src.SourceError, match="marches"):
+        read_all(write(tmp_path, "b.json", b'{"data": [1, 2]}'))
+    with pytest.raises(src.SourceError, match="racine"):
+        read_all(write(tmp_path, "c.xml", b"<?xml version='1.0'?><html><body/></html>"))
+    with pytest.raises(src.SourceError, match="vide"):
+        src.inspect(write(tmp_path, "d.json", b"   \n"))
+
+
+def test_top_level_array_and_schema_key_first(tmp_path):
+    path = write(tmp_path, "arr.json", json.dumps([market()]).encode())
+    assert len(read_all(path)[0]) == 1
+    path = write(tmp_path, "schema.json", json.dumps({"$schema": "x", "marches": [market()]}).encode())
+    assert len(read_all(path)[0]) == 1
+
+
+def test_valid_neighbours_of_a_bad_record_are_kept(tmp_path):
+    path = write(tmp_path, "mixed.json", wrap_2019(market(id="1"), market(id=None), "texte", market(id="3")).encode())
+    ok, rejected = read_all(path)
+    assert [row.external_id for _, row in ok] == ["1", "3"]
+    assert [record.position for record, _ in rejected] == [2, 3]
+
+
+BOMB = b"""<?xml version="1.0"?>
+<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
+<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">]>
+<marches><marche><id>&lol3;</id></marche></marches>"""
+
+XXE = b"""<?xml version="1.0"?>
+<!DOCTYPE marches [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>
+<marches><marche><id>1</id><objet>&xxe;</objet></marche></marches>"""
+
+
+@pytest.mark.parametrize("content", [BOMB, XXE], ids=["billion-laughs", "external-entity"])
+def test_xml_with_dtd_or_entities_is_refused(tmp_path, content):
+    with pytest.raises(src.SourceError, match="DTD"):
+        src.inspect(write(tmp_path, "evil.xml", content))
+
+
+def test_xml_parser_itself_does_not_expand_entities(tmp_path):
+    """Defence in depth: even past the pre-check, the parser neither loads nor expands entities."""
+    path = write(tmp_path, "evil.xml", XXE)
+    info = src.SourceInfo(path, len(XXE), "", False, "utf-8", False, "xml", False)
+    try:
+        records = list(src.iter_records(path, info))
+    except src.SourceError:
+        return
+    assert "root:" not in json.dumps([r.data for r in records])
+
+
+def test_truncated_xml_is_refused(tmp_path):
+    content = (SHARED / "examples" / "v2_Marche.xml").read_bytes()
+    with pytest.raises(src.SourceError, match="XML invalide ou tronqué"):
+        read_all(write(tmp_path, "cut.xml", content[:-300]))
+
+
+def test_latin1_xml_with_declaration(tmp_path):
+    content = (
+        "<?xml version='1.0' encoding='ISO-8859-1'?><marches><marche><id>1</id><objet>Été</objet></marche></marches>"
+    )
+    path = write(tmp_path, "l.xml", content.encode("latin-1"))
+    records = list(src.iter_records(path))
+    assert records[0].data["objet"] == "Été"
+
+
+def test_progress_is_reported(tmp_path):
+    path = write(tmp_path, "many.json", wrap_2019(*[market(id=str(i)) for i in range(1200)]).encode())
+    seen = []
+    list(src.iter_records(path, progress=seen.append))
+    assert len(seen) == 2 and seen == sorted(seen)

@@ -1,0 +1,153 @@
+"""Property-based tests of the DECP record normaliser."""
+
+import datetime as dt
+from decimal import Decimal
+
+from hypothesis import given, settings, strategies as st
+
+from spaser.contracts import enums
+from spaser.imports.pipelines import decp
+from spaser.imports.pipelines.decp_source import CONCESSION, MARKET
+
+labels = lambda choices: st.sampled_from([label for _, label in choices.choices])  # noqa: E731
+
+
+def casing(strategy):
+    """Published labels arrive in any case: upper, lower, as published."""
+    return strategy.flatmap(lambda text: st.sampled_from([text, text.upper(), text.lower()]))
+
+
+dates = st.dates(min_value=dt.date(1995, 1, 1), max_value=dt.date(2099, 12, 31))
+siret = st.from_regex(r"\A[0-9]{14}\Z")
+amounts = st.one_of(
+    st.integers(min_value=1, max_value=10**12),
+    st.decimals(min_value=1, max_value=10**12, places=2).map(float),
+)
+holder = st.fixed_dictionaries(
+    {"typeIdentifiant": casing(labels(enums.IdentifierType)), "id": siret},
+    optional={"denominationSociale": st.text(max_size=40)},
+)
+
+
+@st.composite
+def wrapped_list(draw, item, key):
+    """The same list in each published shape: plain, wrapped items, wrapped list, nested list."""
+    values = draw(st.lists(item, min_size=1, max_size=3))
+    shape = draw(st.sampled_from(["plain", "items", "object", "nested"]))
+    if shape == "plain":
+        return values
+    if shape == "items":
+        return [{key: v} for v in values]
+    if shape == "object":
+        return {key: values}
+    return [values]
+
+
+valid_market = st.fixed_dictionaries(
+    {
+        "id": st.from_regex(r"\A[A-Za-z0-9\-_]{1,16}\Z"),
+        "acheteur": st.fixed_dictionaries({"id": siret}),
+        "nature": casing(st.sampled_from(["Marché", "Marché de partenariat", "Accord-cadre"])),
+        "objet": st.text(min_size=1, max_size=200).filter(str.strip),
+        "codeCPV": st.sampled_from(["45000000-7", "77313000", "03121000-5", "72000000"]),
+        "procedure": casing(labels(enums.Procedure)),
+        "lieuExecution": st.fixed_dictionaries(
+            {"code": st.from_regex(r"\A[0-9]{5}\Z"), "typeCode": casing(labels(enums.PlaceType))}
+        ),
+        "dureeMois": st.one_of(st.integers(1, 600), st.integers(1, 600).map(str)),
+        "dateNotification": dates.map(str),
+        "datePublicationDonnees": dates.map(str),
+        "montant": amounts,
+        "formePrix": labels(enums.PriceForm),
+        "titulaires": wrapped_list(holder, "titulaire"),
+    },
+    optional={
+        "considerationsSociales": wrapped_list(labels(enums.SocialConsideration), "considerationSociale"),
+        "considerationsEnvironnementales": wrapped_list(
+            labels(enums.EnvironmentalConsideration), "considerationEnvironnementale"
+        ),
+        "techniques": wrapped_list(labels(enums.Technique), "technique"),
+        "marcheInnovant": st.sampled_from([True, False, "oui", "non", "true", "0", "1"]),
+        "offresRecues": st.integers(1, 500),
+        "tauxAvance": st.decimals(0, 1, places=2).map(float),
+        "origineUE": st.sampled_from([None, 0.5, 1]),
+        "modifications": st.lists(
+            st.fixed_dictionaries(
+                {
+                    "id": st.integers(1, 20),
+                    "dateNotificationModification": dates.map(str),
+                    "datePublicationDonneesModification": dates.map(str),
+                },
+                optional={"montant": amounts, "dureeMois": st.integers(1, 600)},
+            ).map(lambda m: {"modification": m}),
+            max_size=4,
+        ),
+    },
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(valid_market)
+def test_valid_records_are_accepted_and_keep_their_identity(raw):
+    row = decp.transform(raw, kind=MARKET)
+    assert row.buyer_siret == raw["acheteur"]["id"]
+    assert row.external_id == raw["id"].strip()
+    assert row.initial_amount == Decimal(repr(raw["montant"])).quantize(Decimal("0.01"))
+    assert len(row.holders) >= 1
+    assert all(h.id_type in enums.IdentifierType.values for h in row.holders)
+    assert row.procedure in enums.Procedure.values
+    # Modifications are applied in the order of their id.
+    numbers = [m.number for m in row.modifications]
+    assert numbers == sorted(numbers)
+    amounts_in_order = [m.amount for m in row.modifications if m.amount is not None]
+    assert row.current_amount == (amounts_in_order[-1] if amounts_in_order else row.initial_amount)
+    if "considerationsSociales" in raw:
+        assert row.social and set(row.social) <= set(enums.SocialConsideration.values)
+    # Normalising is deterministic.
+    assert decp.transform(raw, kind=MARKET).content_hash() == row.content_hash()
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=10), children, max_size=3),
+    max_leaves=8,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    valid_market,
+    st.sampled_from(
+        sorted(
+            decp._V2_ONLY
+            | {
+                "id",
+                "acheteur",
+                "montant",
+                "dureeMois",
+                "dateNotification",
+                "titulaires",
+                "modifications",
+                "codeCPV",
+                "lieuExecution",
+                "objet",
+                "nature",
+            }
+        )
+    ),
+    json_values,
+    st.sampled_from([MARKET, CONCESSION]),
+)
+def test_any_value_gives_a_row_or_a_reasoned_rejection(raw, key, value, kind):
+    """Whatever a field holds, the normaliser either accepts the record or rejects it with reasons;
+    it never crashes and never accepts an invalid SIRET or a negative amount."""
+    raw[key] = value
+    try:
+        row = decp.transform(raw, kind=kind)
+    except decp.RowRejected as exc:
+        assert exc.reasons and all(" : " in reason for reason in exc.reasons)
+        return
+    assert len(row.buyer_siret) == 14 and row.buyer_siret.isdigit()
+    assert row.external_id
+    assert row.initial_amount is None or row.initial_amount >= 0
+    assert row.duration_months is None or row.duration_months >= 0
