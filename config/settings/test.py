@@ -29,3 +29,6 @@ LOGGING["root"]["level"] = "WARNING"  # noqa: F405
 # Unknown template variables fail the tests instead of rendering as empty strings.
 TEMPLATES[0]["OPTIONS"]["string_if_invalid"] = "INVALID_TEMPLATE_VARIABLE<%s>"  # noqa: F405
 MIDDLEWARE = [*MIDDLEWARE, "spaser.core.testing.FailOnInvalidTemplateVariableMiddleware"]  # noqa: F405
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    # WAL and IMMEDIATE transactions serve concurrent processes on a file; the test database is in memory.
+    DATABASES["default"]["OPTIONS"] = {}  # noqa: F405
