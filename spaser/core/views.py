@@ -65,17 +65,29 @@ def _safe_colour(value: str, fallback: str) -> str:
     return value if COLOUR_RE.fullmatch(value or "") else fallback
 
 
+def _rgb(colour: str) -> str:
+    digits = colour[1:]
+    if len(digits) == 3:
+        digits = "".join(char * 2 for char in digits)
+    return ",".join(str(int(digits[index : index + 2], 16)) for index in (0, 2, 4))
+
+
 @require_GET
 def theme_css_view(request):
     """The organisation's colours as CSS custom properties (a stylesheet, since inline styles are forbidden)."""
     primary = _safe_colour(settings.SPASER_THEME_PRIMARY, "#00535e")
     secondary = _safe_colour(settings.SPASER_THEME_SECONDARY, "#f2f6f7")
+    primary_rgb = _rgb(primary)
     css = (
         ":root{"
         f"--spaser-primary:{primary};"
         f"--spaser-secondary:{secondary};"
+        f"--bs-primary:{primary};"
+        f"--bs-primary-rgb:{primary_rgb};"
         f"--bs-link-color:{primary};"
+        f"--bs-link-color-rgb:{primary_rgb};"
         f"--bs-link-hover-color:{primary};"
+        f"--bs-link-hover-color-rgb:{primary_rgb};"
         "}"
     )
     response = HttpResponse(css, content_type="text/css; charset=utf-8")
