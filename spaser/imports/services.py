@@ -1,0 +1,165 @@
+"""Import orchestration: one file → one journal entry (ImportRun), all or nothing in one transaction.
+
+The pipeline (``pipelines/``) extracts and normalises without a database; the target apps' services
+write (``contracts.services.ContractLoader``). Records that cannot be understood go to the quarantine with
+their reasons; a file that cannot be read as a whole (truncated, not DECP, XML with a DTD) leaves the
+database as it was and its journal entry says why.
+"""
+
+import logging
+import time
+from collections import Counter
+from pathlib import Path
+
+from django.db import transaction
+from django.utils import timezone
+
+from spaser.contracts.services import ContractLoader
+from spaser.geo.selectors import PlaceResolver
+from spaser.imports import progress
+from spaser.imports.enums import ImportKind, ImportStatus
+from spaser.imports.models import ImportRun, QuarantinedRecord
+from spaser.imports.pipelines import decp, decp_source
+
+logger = logging.getLogger(__name__)
+
+BATCH_SIZE = 1000
+QUARANTINE_RAW_MAX = 100_000
+
+
+class ImportAborted(Exception):
+    """The file was not imported (the journal entry holds the reason)."""
+
+
+def import_run_create(*, file_name: str, kind: str = ImportKind.DECP, dry_run: bool = False, by=None, upload=None):
+    run = ImportRun(kind=kind, file_name=file_name[:255], dry_run=dry_run, created_by=by)
+    if upload is not None:
+        run.uploaded_file = upload
+    run.save()
+    return run
+
+
+def decp_import_file(
+    *, path: Path, dry_run: bool = False, by=None, run: ImportRun | None = None, on_progress=None
+) -> ImportRun:
+    """Import one DECP file. Returns its journal entry, succeeded or failed; never half an import."""
+    path = Path(path)
+    run = run or import_run_create(file_name=path.name, dry_run=dry_run, by=by)
+    run.status = ImportStatus.RUNNING
+    run.started_at = timezone.now()
+    run.save(update_fields=["status", "started_at", "updated_at"])
+    try:
+        info = decp_source.inspect(path)
+    except decp_source.SourceError as exc:
+        return _fail(run, str(exc))
+    run.file_size = info.size
+    run.file_sha256 = info.sha256
+    run.file_format = f"{info.format.upper()} ({info.encoding}{', gzip' if info.compressed else ''})"
+    run.save(update_fields=["file_size", "file_sha256", "file_format", "updated_at"])
+    # An earlier attempt on the same file that never finished was killed: say so in the journal.
+    ImportRun.objects.filter(file_sha256=info.sha256, status=ImportStatus.RUNNING).exclude(pk=run.pk).update(
+        status=ImportStatus.FAILED,
+        error="Import interrompu (processus arrêté) : rien n'a été importé.",
+        finished_at=timezone.now(),
+    )
+
+    counts = Counter()
+    rejected_by_reason = Counter()
+    last_report = [0.0]
+
+    def report(done_bytes: int):
+        now = time.monotonic()
+        if now - last_report[0] < 0.5:
+            return
+        last_report[0] = now
+        progress.publish(run.pk, done_bytes=done_bytes, total_bytes=info.size, read=counts["read"])
+        if on_progress is not None:
+            on_progress(done_bytes, info.size, counts["read"])
+
+    try:
+        with transaction.atomic():
+            loader = ContractLoader(run=run, source_file=run.file_name, place_resolver=PlaceResolver())
+            batch, quarantine = [], []
+            for record in decp_source.iter_records(path, info, progress=report):
+                counts["read"] += 1
+                try:
+                    row = decp.transform(record.data, kind=record.kind)
+                except decp.RowRejected as exc:
+                    counts["rejected"] += 1
+                    rejected_by_reason.update(set(exc.codes))
+                    buyer, external_id = decp.raw_identifiers(record.data)
+                    quarantine.append(
+                        QuarantinedRecord(
+                            run=run,
+                            file_name=run.file_name,
+                            position=record.position,
+                            kind=record.kind,
+                            buyer_siret=buyer,
+                            external_id=external_id,
+                            reasons=exc.reasons,
+                            raw=decp.raw_json(record.data)[:QUARANTINE_RAW_MAX],
+                        )
+                    )
+                    if len(quarantine) >= BATCH_SIZE:
+                        QuarantinedRecord.objects.bulk_create(quarantine)
+                        quarantine = []
+                    continue
+                batch.append((record, row))
+                if len(batch) >= BATCH_SIZE:
+                    loader.load(batch)
+                    batch = []
+            loader.load(batch)
+            QuarantinedRecord.objects.bulk_create(quarantine)
+            counts.update(loader.stats.outcomes)
+            _finish(run, counts, rejected_by_reason, loader.stats.anomalies)
+            if dry_run:
+                transaction.set_rollback(True)
+    except decp_source.SourceError as exc:
+        return _fail(run, str(exc))
+    except Exception as exc:
+        logger.exception("Import DECP %s en échec", run.file_name)
+        _fail(run, f"Erreur inattendue : {exc.__class__.__name__} : {exc}")
+        raise
+    finally:
+        progress.clear(run.pk)
+    if dry_run:
+        # The transaction was rolled back with everything else; the journal keeps the simulation's counts.
+        _finish(run, counts, rejected_by_reason, loader.stats.anomalies)
+    logger.info(
+        "Import DECP %s : %s lus, %s créés, %s mis à jour, %s inchangés, %s fusionnés, %s rejetés",
+        run.file_name,
+        run.read_count,
+        run.created_count,
+        run.updated_count,
+        run.unchanged_count,
+        run.merged_count,
+        run.rejected_count,
+    )
+    return run
+
+
+def _finish(run, counts, rejected_by_reason, anomalies):
+    run.status = ImportStatus.SUCCEEDED
+    run.finished_at = timezone.now()
+    run.read_count = counts["read"]
+    run.created_count = counts["created"]
+    run.updated_count = counts["updated"]
+    run.unchanged_count = counts["unchanged"]
+    run.merged_count = counts["merged"]
+    run.rejected_count = counts["rejected"]
+    run.rejected_by_reason = dict(rejected_by_reason.most_common())
+    run.anomalies_by_code = dict(anomalies.most_common())
+    run.error = ""
+    run.save()
+
+
+def _fail(run, message: str) -> ImportRun:
+    run.refresh_from_db()  # the rolled-back transaction may have left stale values on the instance
+    run.status = ImportStatus.FAILED
+    run.finished_at = timezone.now()
+    run.error = message
+    for name in ("read_count", "created_count", "updated_count", "unchanged_count", "merged_count", "rejected_count"):
+        setattr(run, name, 0)
+    run.save()
+    logger.warning("Import %s refusé : %s", run.file_name, message)
+    return run

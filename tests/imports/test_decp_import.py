@@ -1,0 +1,262 @@
+"""Import of DECP files into the database: counts, idempotence, merge, quarantine, atomicity."""
+
+import gzip
+import json
+from decimal import Decimal
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from spaser.accounts.models import Organisation
+from spaser.contracts.models import Contract, ContractHolder, ContractModification
+from spaser.imports.enums import ImportStatus
+from spaser.imports.models import ImportRun, QuarantinedRecord
+from spaser.imports.services import decp_import_file
+from spaser.suppliers.models import Establishment, Supplier
+from tests.imports.conftest import REPO_DECP, SHARED_DATA
+from tests.imports.test_decp_pipeline import EXAMPLE_FILES, REAL_FILES, market
+
+pytestmark = pytest.mark.skipif(not SHARED_DATA.is_dir(), reason="shared/data absent")
+
+
+def counts(run):
+    return {
+        "read": run.read_count,
+        "created": run.created_count,
+        "updated": run.updated_count,
+        "unchanged": run.unchanged_count,
+        "merged": run.merged_count,
+        "rejected": run.rejected_count,
+    }
+
+
+def adds_up(run):
+    c = counts(run)
+    return c["read"] == c["created"] + c["updated"] + c["unchanged"] + c["merged"] + c["rejected"]
+
+
+def database_state():
+    return (
+        sorted(Contract.objects.values_list("buyer_siret", "external_id", "content_hash", "sources")),
+        ContractHolder.objects.count(),
+        ContractModification.objects.count(),
+        Supplier.objects.count(),
+        Organisation.objects.count(),
+        QuarantinedRecord.objects.count(),
+    )
+
+
+def write_json(tmp_path, name, records, shape="2024"):
+    body = {"marches": {"marche": records}} if shape == "2024" else {"marches": records}
+    path = tmp_path / name
+    path.write_text(json.dumps(body, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("path", REAL_FILES + EXAMPLE_FILES, ids=lambda p: p.name)
+def test_every_real_and_official_file_imports_and_counts_add_up(path, geo_cvl):
+    run = decp_import_file(path=path)
+    assert run.status == ImportStatus.SUCCEEDED, run.error
+    assert run.read_count > 0
+    assert adds_up(run)
+    assert Contract.objects.count() == run.created_count
+    # Same file again: nothing changes.
+    before = database_state()
+    again = decp_import_file(path=path)
+    assert again.unchanged_count + again.rejected_count == again.read_count
+    assert database_state()[:5] == before[:5]
+
+
+def test_embedded_files_import_with_region_contracts_resolved_to_places(geo_cvl):
+    for path in sorted(REPO_DECP.glob("*.json.gz")):
+        run = decp_import_file(path=path)
+        assert run.status == ImportStatus.SUCCEEDED and adds_up(run)
+    region = Contract.objects.filter(buyer_siret="23450002300028")
+    assert region.count() == 7
+    # Contracts of Orléans (Loiret) are placed in their département and region.
+    in_loiret = Contract.objects.filter(place_departement__code="45")
+    assert in_loiret.exists()
+    assert set(in_loiret.values_list("place_region__code", flat=True)) == {"24"}
+
+
+def test_same_contract_from_two_platforms_is_merged_not_counted_twice(geo_cvl):
+    pes = SHARED_DATA / "decp" / "real" / "v1" / "data.gouv.fr_pes.json"
+    mpi = SHARED_DATA / "decp" / "real" / "v1" / "marches-publics.info.json"
+    first = decp_import_file(path=pes)
+    second = decp_import_file(path=mpi)
+    assert second.merged_count > 0
+    assert adds_up(second)
+    assert Contract.objects.count() == first.created_count + second.created_count
+    merged = Contract.objects.get(buyer_siret="20004921100010", external_id="2018P00300")
+    assert merged.sources == ["data.gouv.fr_pes", "marches-publics.info"]
+
+
+def test_dry_run_writes_nothing_but_the_journal(tmp_path, geo_cvl):
+    path = write_json(tmp_path, "a.json", [market(id="1"), market(id="2", montant="x")])
+    run = decp_import_file(path=path, dry_run=True)
+    assert run.status == ImportStatus.SUCCEEDED and run.dry_run
+    assert counts(run) == {"read": 2, "created": 1, "updated": 0, "unchanged": 0, "merged": 0, "rejected": 1}
+    assert Contract.objects.count() == 0 and QuarantinedRecord.objects.count() == 0
+    assert ImportRun.objects.get(pk=run.pk).created_count == 1
+
+
+def test_rejected_records_go_to_quarantine_and_valid_neighbours_are_kept(tmp_path, geo_cvl):
+    records = [
+        market(id="1"),
+        market(id="2", procedure="Procédure imaginaire"),
+        market(id=None),
+        market(id="4", acheteur={"id": "123"}),
+        market(id="5"),
+    ]
+    run = decp_import_file(path=write_json(tmp_path, "mixed.json", records))
+    assert counts(run)["created"] == 2 and run.rejected_count == 3
+    assert run.rejected_by_reason == {"valeur_inconnue": 1, "champ_manquant": 1, "siret_invalide": 1}
+    quarantined = list(run.quarantine.order_by("position"))
+    assert [(q.position, q.external_id) for q in quarantined] == [(2, "2"), (3, ""), (4, "4")]
+    assert quarantined[0].buyer_siret == "23450002300028"
+    assert "Procédure imaginaire" in quarantined[0].reasons[0]
+    assert json.loads(quarantined[0].raw)["procedure"] == "Procédure imaginaire"
+
+
+def test_duplicated_ids_in_one_file_are_merged(tmp_path, geo_cvl):
+    run = decp_import_file(path=write_json(tmp_path, "dup.json", [market(), market(), market(montant=5)]))
+    assert counts(run) == {"read": 3, "created": 1, "updated": 0, "unchanged": 0, "merged": 2, "rejected": 0}
+    assert Contract.objects.get().initial_amount == Decimal("120000.00")
+
+
+def test_newer_publication_updates_the_contract(tmp_path, geo_cvl):
+    decp_import_file(path=write_json(tmp_path, "v1.json", [market(modifications=None)]))
+    contract = Contract.objects.get()
+    assert contract.current_amount == Decimal("120000.00")
+    run = decp_import_file(path=write_json(tmp_path, "v2.json", [market()]))
+    assert counts(run)["updated"] == 1
+    contract.refresh_from_db()
+    assert contract.pk == Contract.objects.get().pk
+    assert contract.current_amount == Decimal("150000.00")
+    assert contract.modification_count == 2
+    assert list(contract.modifications.values_list("number", flat=True)) == [1, 2]
+    # The older publication, seen again afterwards, changes nothing.
+    run = decp_import_file(path=tmp_path / "v1.json")
+    assert counts(run)["merged"] + counts(run)["unchanged"] == 1
+    contract.refresh_from_db()
+    assert contract.current_amount == Decimal("150000.00")
+
+
+def test_holders_suppliers_and_considerations_are_stored(tmp_path, geo_cvl):
+    record = market(
+        titulaires=[
+            {"titulaire": {"typeIdentifiant": "SIRET", "id": "55204599900869"}},
+            {"titulaire": {"typeIdentifiant": "HORS-UE", "id": "GB123"}},
+        ],
+        modifications=[
+            {
+                "modification": {
+                    "id": 1,
+                    "dateNotificationModification": "2024-06-01",
+                    "datePublicationDonneesModification": "2024-06-02",
+                    "titulaires": [{"titulaire": {"typeIdentifiant": "SIRET", "id": "55204599900877"}}],
+                }
+            }
+        ],
+        lieuExecution={"code": "45000", "typeCode": "Code postal"},
+    )
+    decp_import_file(path=write_json(tmp_path, "h.json", [record]))
+    contract = Contract.objects.get()
+    holders = list(contract.holders.order_by("rank"))
+    assert [(h.identifier, h.is_initial, h.is_current) for h in holders] == [
+        ("55204599900869", True, False),
+        ("GB123", True, False),
+        ("55204599900877", False, True),
+    ]
+    # One supplier per SIREN, two establishments; the foreign holder keeps its identifier.
+    assert Supplier.objects.filter(siren="552045999").count() == 1
+    assert Establishment.objects.filter(supplier__siren="552045999").count() == 2
+    assert Supplier.objects.get(siren__isnull=True).key == "HORS-UE:GB123"
+    assert contract.social_clause and contract.social_criterion and not contract.social_reserved
+    assert contract.environmental_none and not contract.environmental_clause
+    assert contract.social_considerations == ["Clause sociale", "Critère social"]
+    assert contract.place_commune.name == "Orléans"
+    assert contract.buyer.siret == "23450002300028"
+
+
+def test_truncated_file_leaves_database_unchanged(tmp_path, geo_cvl):
+    decp_import_file(path=write_json(tmp_path, "ok.json", [market(id="0")]))
+    before = database_state()
+    content = json.dumps({"marches": {"marche": [market(id=str(i)) for i in range(1, 2500)]}})
+    path = tmp_path / "cut.json"
+    path.write_text(content[: len(content) // 2])
+    run = decp_import_file(path=path)
+    assert run.status == ImportStatus.FAILED
+    assert "tronqué" in run.error
+    assert run.read_count == 0
+    assert database_state() == before
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"not,decp\n1,2\n", "ni du JSON ni du XML"),
+        (b'{"foo": []}', "marches"),
+        (b'<?xml version="1.0"?><!DOCTYPE m [<!ENTITY a "aaaa">]><marches/>', "DTD"),
+    ],
+)
+def test_unreadable_files_are_refused_with_a_reason(tmp_path, content, message):
+    path = tmp_path / "bad.dat"
+    path.write_bytes(content)
+    run = decp_import_file(path=path)
+    assert run.status == ImportStatus.FAILED and message in run.error
+    assert Contract.objects.count() == 0
+
+
+def test_crash_mid_file_rolls_back_then_rerun_succeeds(tmp_path, geo_cvl, monkeypatch):
+    from spaser.contracts import services
+
+    path = write_json(tmp_path, "big.json", [market(id=str(i)) for i in range(2500)])
+    original = services.ContractLoader.load
+    calls = []
+
+    def crash_on_second_batch(self, items):
+        calls.append(len(items))
+        if len(calls) == 2:
+            raise RuntimeError("processus tué")
+        return original(self, items)
+
+    monkeypatch.setattr(services.ContractLoader, "load", crash_on_second_batch)
+    with pytest.raises(RuntimeError):
+        decp_import_file(path=path)
+    assert Contract.objects.count() == 0 and Organisation.objects.count() == 0
+    failed = ImportRun.objects.get()
+    assert failed.status == ImportStatus.FAILED and "processus tué" in failed.error
+
+    monkeypatch.setattr(services.ContractLoader, "load", original)
+    run = decp_import_file(path=path)
+    assert run.status == ImportStatus.SUCCEEDED and run.created_count == 2500
+
+
+def test_gzip_and_xml_inputs(tmp_path, geo_cvl):
+    source = SHARED_DATA / "decp" / "examples" / "v2_Marche.xml"
+    path = tmp_path / "m.xml.gz"
+    path.write_bytes(gzip.compress(source.read_bytes()))
+    run = decp_import_file(path=path)
+    # The official example publishes the same marché twice (same buyer, same id): merged into one.
+    assert run.status == ImportStatus.SUCCEEDED and (run.read_count, run.created_count, run.merged_count) == (2, 1, 1)
+    assert "gzip" in run.file_format
+
+
+def test_command_prints_summary_and_fails_on_refused_file(tmp_path, capsys, geo_cvl):
+    good = write_json(tmp_path, "good.json", [market(id="1"), market(id="2", montant=-1)])
+    call_command("import_decp", str(good), "--no-progress")
+    out = capsys.readouterr().out
+    assert "2 lus = 1 créés + 0 mis à jour + 0 inchangés + 0 fusionnés + 1 rejetés" in out
+    assert "montant_negatif" in out
+    bad = tmp_path / "bad.json"
+    bad.write_bytes(b'{"marches": [')
+    with pytest.raises(CommandError):
+        call_command("import_decp", str(bad), "--no-progress")
+
+
+def test_command_dry_run(tmp_path, capsys, geo_cvl):
+    call_command("import_decp", str(write_json(tmp_path, "x.json", [market()])), "--dry-run")
+    assert "[simulation]" in capsys.readouterr().out
+    assert Contract.objects.count() == 0
