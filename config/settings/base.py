@@ -183,6 +183,8 @@ SECURE_PROXY_SSL_HEADER = (
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# HSTS preload is hard to undo, so it is opt-in (DJANGO_HSTS_PRELOAD) and its reminder is silenced.
+SILENCED_SYSTEM_CHECKS = ["security.W021"]
 
 # Content-Security-Policy (django-csp 4): no inline script or style anywhere.
 _TILE_HOSTS = env.list("SPASER_CSP_IMG_HOSTS", default=[])

@@ -1,8 +1,9 @@
 """Local development: what `make run` uses. Relaxes base.py, never used in production."""
 
-from config.env import env
+from config.env import BASE_DIR, env
 
-env.read_env(env.str("ENV_FILE", default=".env"))
+# The developer's .env wins over the defaults below (read_env never overrides a set variable).
+env.read_env(BASE_DIR / ".env")
 for _key, _value in {
     "DJANGO_SECRET_KEY": "dev-only-insecure-key-never-use-in-production",
     "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",

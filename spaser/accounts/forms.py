@@ -19,11 +19,13 @@ class EmailAuthenticationForm(AuthenticationForm):
 
 
 class OrganisationForm(forms.ModelForm):
+    # Wider than the 14 stored digits: people type "234 500 023 00028"; the model validates the result.
+    siret = forms.CharField(label="SIRET", max_length=20, help_text="14 chiffres ; les espaces sont acceptés.")
+
     class Meta:
         model = Organisation
         fields = ["name", "siret", "kind", "region_code", "departement_code"]
         help_texts = {
-            "siret": "14 chiffres ; les espaces sont acceptés.",
             "region_code": "Code INSEE de la région, par exemple 24 pour Centre-Val de Loire.",
             "departement_code": "Code INSEE du département, par exemple 45.",
         }

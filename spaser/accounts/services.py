@@ -29,6 +29,8 @@ def organisation_update(*, organisation: Organisation, data: dict) -> Organisati
 @transaction.atomic
 def direction_create(*, organisation: Organisation, code: str, name: str) -> Direction:
     direction = Direction(organisation=organisation, code=code.strip().upper(), name=name.strip())
+    if Direction.objects.filter(organisation=organisation, code=direction.code).exists():
+        raise ValidationError({"code": "Une direction de l'organisation porte déjà ce code."})
     direction.full_clean()
     direction.save()
     return direction

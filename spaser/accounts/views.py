@@ -109,11 +109,15 @@ def organisation_edit_view(request):
 def direction_create_view(request):
     form = DirectionForm(request.POST or None, organisation=request.organisation)
     if request.method == "POST" and form.is_valid():
-        services.direction_create(
-            organisation=request.organisation, code=form.cleaned_data["code"], name=form.cleaned_data["name"]
-        )
-        messages.success(request, "La direction a été ajoutée.")
-        return redirect("accounts:organisation")
+        try:
+            services.direction_create(
+                organisation=request.organisation, code=form.cleaned_data["code"], name=form.cleaned_data["name"]
+            )
+        except ValidationError as error:
+            apply_validation_error(form, error)
+        else:
+            messages.success(request, "La direction a été ajoutée.")
+            return redirect("accounts:organisation")
     return render(request, "accounts/direction_form.html", {"form": form})
 
 
