@@ -6,7 +6,7 @@ from spaser.referentiel import cpv
 from spaser.referentiel.enums import Nature
 from spaser.referentiel.loaders.yamlio import Checker, read_yaml
 
-FAMILY_KEYS = {"code", "label", "nature", "parent", "description", "cpv_prefixes"}
+FAMILY_KEYS = {"code", "label", "nature", "parent", "description", "cpv_prefixes", "legacy_cpv_prefixes"}
 PREFIX = re.compile(r"^[0-9]{2,8}$")
 
 
@@ -31,25 +31,8 @@ def validate_families(tree, *, file: str, require_full_coverage: bool = True) ->
         if code in lines:
             check.error(check.line_of(family, "code"), f"{field}.code", f"code de famille « {code} » en double")
         lines[code] = (family, field)
-        prefixes = []
-        raw_prefixes = family.get("cpv_prefixes") or []
-        for prefix_index, prefix in enumerate(raw_prefixes):
-            prefix_line = raw_prefixes.item_lines[prefix_index] if hasattr(raw_prefixes, "item_lines") else line
-            prefix_field = f"{field}.cpv_prefixes[{prefix_index}]"
-            if not isinstance(prefix, str):
-                check.error(prefix_line, prefix_field, 'un préfixe CPV s\'écrit entre guillemets (ex. "09")')
-                continue
-            if not PREFIX.match(prefix):
-                check.error(prefix_line, prefix_field, f"« {prefix} » n'est pas un préfixe CPV (2 à 8 chiffres)")
-                continue
-            if prefix in rules:
-                check.error(prefix_line, prefix_field, f"préfixe « {prefix} » déjà attribué à {rules[prefix]}")
-                continue
-            if not any(code.startswith(prefix) for code in cpv.nomenclature()):
-                check.error(prefix_line, prefix_field, f"aucun code CPV ne commence par « {prefix} »")
-                continue
-            rules[prefix] = code
-            prefixes.append(prefix)
+        prefixes = _prefixes(check, family, "cpv_prefixes", field, line, rules, code, legacy=False)
+        legacy = _prefixes(check, family, "legacy_cpv_prefixes", field, line, rules, code, legacy=True)
         families.append(
             {
                 "code": code,
@@ -58,6 +41,7 @@ def validate_families(tree, *, file: str, require_full_coverage: bool = True) ->
                 "parent": check.string(family, "parent", field, required=False, max_length=50),
                 "description": check.string(family, "description", field, required=False),
                 "cpv_prefixes": prefixes,
+                "legacy_cpv_prefixes": legacy,
             }
         )
     by_code = {family["code"]: family for family in families}
@@ -95,3 +79,31 @@ def resolve_with_rules(code8: str, rules: dict[str, str]) -> str | None:
         if family is not None:
             return family
     return None
+
+
+def _prefixes(check, family, key, field, line, rules, code, *, legacy):
+    """Prefix rules of one family; a legacy prefix must match no CPV 2008 code, a current one at least one."""
+    prefixes = []
+    raw_prefixes = family.get(key) or []
+    for prefix_index, prefix in enumerate(raw_prefixes):
+        prefix_line = raw_prefixes.item_lines[prefix_index] if hasattr(raw_prefixes, "item_lines") else line
+        prefix_field = f"{field}.{key}[{prefix_index}]"
+        if not isinstance(prefix, str):
+            check.error(prefix_line, prefix_field, 'un préfixe CPV s\'écrit entre guillemets (ex. "09")')
+            continue
+        if not PREFIX.match(prefix):
+            check.error(prefix_line, prefix_field, f"« {prefix} » n'est pas un préfixe CPV (2 à 8 chiffres)")
+            continue
+        if prefix in rules:
+            check.error(prefix_line, prefix_field, f"préfixe « {prefix} » déjà attribué à {rules[prefix]}")
+            continue
+        exists = any(cpv_code.startswith(prefix) for cpv_code in cpv.nomenclature())
+        if legacy and exists:
+            check.error(prefix_line, prefix_field, f"« {prefix} » existe en CPV 2008 : le mettre dans cpv_prefixes")
+            continue
+        if not legacy and not exists:
+            check.error(prefix_line, prefix_field, f"aucun code CPV ne commence par « {prefix} »")
+            continue
+        rules[prefix] = code
+        prefixes.append(prefix)
+    return prefixes
