@@ -1,3 +1,12 @@
+from django.urls import path
+
+from spaser.contracts import views
+
 app_name = "contracts"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.contract_list_view, name="list"),
+    path("export.csv", views.contract_export_view, {"fmt": "csv"}, name="export_csv"),
+    path("export.xlsx", views.contract_export_view, {"fmt": "xlsx"}, name="export_xlsx"),
+    path("<int:pk>/", views.contract_detail_view, name="detail"),
+]

@@ -7,9 +7,11 @@ from spaser.imports.enums import ImportKind, ImportStatus
 
 
 class ImportRunQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        # The journal is platform-wide (contract data is open data); only members see it.
-        return self if user.is_authenticated else self.none()
+    def visible_to(self, user, organisation):
+        """Imports run by the platform (command line, bootstrap) and those uploaded for ``organisation``."""
+        if not user.is_authenticated or organisation is None:
+            return self.none()
+        return self.filter(Q(organisation__isnull=True) | Q(organisation=organisation))
 
 
 class ImportRun(TimeStampedModel):
@@ -34,6 +36,14 @@ class ImportRun(TimeStampedModel):
     rejected_by_reason = models.JSONField("rejets par motif", default=dict, blank=True)
     anomalies_by_code = models.JSONField("anomalies signalées", default=dict, blank=True)
     error = models.TextField("erreur", blank=True)
+    organisation = models.ForeignKey(
+        "accounts.Organisation",
+        verbose_name="déposé pour",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="lancé par",
@@ -71,6 +81,11 @@ class ImportRun(TimeStampedModel):
         return self.status in (ImportStatus.SUCCEEDED, ImportStatus.FAILED)
 
 
+class QuarantinedRecordQuerySet(models.QuerySet):
+    def visible_to(self, user, organisation):
+        return self.filter(run__in=ImportRun.objects.visible_to(user, organisation))
+
+
 class QuarantinedRecord(models.Model):
     """A record that could not be imported, kept with its reasons to be corrected at the source."""
 
@@ -82,6 +97,8 @@ class QuarantinedRecord(models.Model):
     external_id = models.CharField("identifiant", max_length=64, blank=True)
     reasons = models.JSONField("motifs")
     raw = models.TextField("enregistrement d'origine")
+
+    objects = QuarantinedRecordQuerySet.as_manager()
 
     class Meta:
         verbose_name = "enregistrement en quarantaine"

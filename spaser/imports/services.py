@@ -6,6 +6,7 @@ their reasons; a file that cannot be read as a whole (truncated, not DECP, XML w
 database as it was and its journal entry says why.
 """
 
+import hashlib
 import logging
 import time
 from collections import Counter
@@ -24,6 +25,7 @@ from spaser.imports.pipelines import decp, decp_source
 logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 1000
+EMBEDDED_DECP_DIR = Path(__file__).resolve().parent / "data" / "decp"
 QUARANTINE_RAW_MAX = 100_000
 
 
@@ -31,8 +33,10 @@ class ImportAborted(Exception):
     """The file was not imported (the journal entry holds the reason)."""
 
 
-def import_run_create(*, file_name: str, kind: str = ImportKind.DECP, dry_run: bool = False, by=None, upload=None):
-    run = ImportRun(kind=kind, file_name=file_name[:255], dry_run=dry_run, created_by=by)
+def import_run_create(
+    *, file_name: str, kind: str = ImportKind.DECP, dry_run: bool = False, by=None, organisation=None, upload=None
+):
+    run = ImportRun(kind=kind, file_name=file_name[:255], dry_run=dry_run, created_by=by, organisation=organisation)
     if upload is not None:
         run.uploaded_file = upload
     run.save()
@@ -163,3 +167,14 @@ def _fail(run, message: str) -> ImportRun:
     run.save()
     logger.warning("Import %s refusé : %s", run.file_name, message)
     return run
+
+
+def decp_import_embedded() -> list[ImportRun]:
+    """Imports the real files of ``data/decp`` not yet imported (same SHA-256 already succeeded: skipped)."""
+    runs = []
+    for path in sorted(EMBEDDED_DECP_DIR.glob("*.json.gz")):
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        done = ImportRun.objects.filter(file_sha256=digest, status=ImportStatus.SUCCEEDED, dry_run=False)
+        if not done.exists():
+            runs.append(decp_import_file(path=path))
+    return runs

@@ -1,0 +1,79 @@
+"""CSV (UTF-8, streamed) and XLSX exports of a filtered list of contracts."""
+
+import csv
+import io
+
+from openpyxl import Workbook
+
+XLSX_MAX_ROWS = 200_000  # an XLSX is built in memory; beyond, the CSV export is the way
+
+COLUMNS = [
+    ("uid", "Identifiant unique (SIRET acheteur + id)", lambda c: c.buyer_siret + c.external_id),
+    ("acheteur_siret", "SIRET de l'acheteur", lambda c: c.buyer_siret),
+    ("acheteur_nom", "Acheteur", lambda c: c.buyer.name),
+    ("id", "Identifiant publié", lambda c: c.external_id),
+    ("type", "Type", lambda c: c.get_kind_display()),
+    ("nature", "Nature", lambda c: c.get_nature_display()),
+    ("objet", "Objet", lambda c: c.object),
+    ("cpv", "Code CPV", lambda c: c.cpv),
+    ("procedure", "Procédure", lambda c: c.get_procedure_display()),
+    ("date_notification", "Date de notification", lambda c: c.notified_on),
+    ("duree_mois", "Durée actuelle (mois)", lambda c: c.current_duration_months),
+    ("montant_initial", "Montant initial (€ HT)", lambda c: c.initial_amount),
+    ("montant_actuel", "Montant actuel (€ HT)", lambda c: c.current_amount),
+    ("lieu_code", "Lieu d'exécution (code)", lambda c: c.place_code),
+    ("departement", "Département d'exécution", lambda c: c.place_departement.code if c.place_departement else ""),
+    ("considerations_sociales", "Considérations sociales", lambda c: " | ".join(c.social_considerations)),
+    (
+        "considerations_environnementales",
+        "Considérations environnementales",
+        lambda c: " | ".join(c.environmental_considerations),
+    ),
+    (
+        "titulaires",
+        "Titulaires actuels",
+        lambda c: " | ".join(f"{h.identifier_type} {h.identifier}" for h in c.current_holders),
+    ),
+    ("nb_modifications", "Nombre de modifications", lambda c: c.modification_count),
+    ("sources", "Sources", lambda c: " | ".join(c.sources)),
+]
+
+
+def _cell(value):
+    return "" if value is None else value
+
+
+def csv_rows(contracts):
+    """Yields encoded CSV lines: header, then one line per contract (iterated in chunks)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+
+    def flush():
+        data = buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+        return data.encode("utf-8")
+
+    buffer.write("\ufeff")  # BOM: Excel opens UTF-8 correctly
+    writer.writerow([key for key, _, _ in COLUMNS])
+    yield flush()
+    for contract in contracts:
+        writer.writerow([_cell(getter(contract)) for _, _, getter in COLUMNS])
+        yield flush()
+
+
+def xlsx_bytes(contracts) -> bytes:
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("Contrats")
+    sheet.append([label for _, label, _ in COLUMNS])
+    for index, contract in enumerate(contracts):
+        if index >= XLSX_MAX_ROWS:
+            break
+        row = []
+        for _, _, getter in COLUMNS:
+            value = _cell(getter(contract))
+            row.append(float(value) if hasattr(value, "quantize") else value)
+        sheet.append(row)
+    output = io.BytesIO()
+    workbook.save(output)
+    return output.getvalue()
