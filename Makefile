@@ -33,8 +33,8 @@ demo-accounts: venv
 run: populate
 	@$(BIN)/python manage.py demo_accounts
 	@echo "Serveur : http://$(HOST):$(PORT)  (Ctrl+C pour arrêter le serveur et le worker)"
-	@trap 'kill 0' INT TERM EXIT; \
-	  $(BIN)/python manage.py run_huey --logfile var/worker.log & \
+	@$(BIN)/python manage.py run_huey --logfile var/worker.log & worker=$$!; \
+	  trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; \
 	  $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 lint: venv
