@@ -13,5 +13,6 @@ urlpatterns = [
     path("fournisseurs/", include("spaser.suppliers.urls")),
     path("contrats/", include("spaser.contracts.urls")),
     path("imports/", include("spaser.imports.urls")),
+    path("achats/", include("spaser.strategies.urls")),
     path("admin/", admin.site.urls),
 ]

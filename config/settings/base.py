@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "spaser.accounts",
     "spaser.geo",
     "spaser.referentiel",
+    "spaser.strategies",
     "spaser.suppliers",
     "spaser.contracts",
     "spaser.imports",
