@@ -13,6 +13,7 @@ urlpatterns = [
     path("fournisseurs/", include("spaser.suppliers.urls")),
     path("contrats/", include("spaser.contracts.urls")),
     path("imports/", include("spaser.imports.urls")),
+    path("acteurs/", include("spaser.actors.urls")),
     path("achats/", include("spaser.strategies.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "spaser.suppliers",
     "spaser.contracts",
     "spaser.imports",
+    "spaser.actors",
 ]
 
 MIDDLEWARE = [
