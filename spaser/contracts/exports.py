@@ -16,6 +16,7 @@ COLUMNS = [
     ("nature", "Nature", lambda c: c.get_nature_display()),
     ("objet", "Objet", lambda c: c.object),
     ("cpv", "Code CPV", lambda c: c.cpv),
+    ("famille", "Famille d'achat", lambda c: c.family.label if c.family else ""),
     ("procedure", "Procédure", lambda c: c.get_procedure_display()),
     ("date_notification", "Date de notification", lambda c: c.notified_on),
     ("duree_mois", "Durée actuelle (mois)", lambda c: c.current_duration_months),

@@ -37,6 +37,14 @@ class Contract(TimeStampedModel):
     object = models.TextField("objet", blank=True)
     cpv = models.CharField("code CPV principal", max_length=8, blank=True)
     cpv_division = models.CharField("division CPV", max_length=2, blank=True, db_index=True)
+    family = models.ForeignKey(
+        "referentiel.Family",
+        verbose_name="famille d'achat",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="contracts",
+    )
     procedure = models.CharField("procédure", max_length=30, choices=enums.Procedure.choices, blank=True)
     techniques = models.JSONField("techniques d'achat", default=list, blank=True)
     execution_modalities = models.JSONField("modalités d'exécution", default=list, blank=True)

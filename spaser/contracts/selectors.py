@@ -2,16 +2,14 @@
 
 from django.db.models import Exists, OuterRef, Prefetch, Q
 
-from spaser.contracts.models import Contract, ContractHolder
+from spaser.contracts.models import ContractHolder
 from spaser.suppliers.enums import CompanyCategory
 
 
 def family_choices() -> list[tuple[str, str]]:
-    """Purchase families of the référentiel, when that app provides them."""
-    try:
-        from spaser.referentiel.selectors import family_choices as referentiel_families
-    except ImportError:  # pragma: no cover - référentiel not installed
-        return []
+    """Purchase families of the référentiel, in tree order."""
+    from spaser.referentiel.selectors import family_choices as referentiel_families
+
     return [(str(family.pk), family.label) for family in referentiel_families()]
 
 
@@ -29,8 +27,9 @@ def contracts_filtered(queryset, data: dict):
         )
     if year := data.get("year"):
         queryset = queryset.filter(notified_on__year=year)
-    if (family := data.get("family")) and hasattr(Contract, "family"):
-        queryset = queryset.filter(family_id=family)
+    if family := data.get("family"):
+        # A family and its sub-families.
+        queryset = queryset.filter(Q(family_id=family) | Q(family__parent_id=family))
     if procedure := data.get("procedure"):
         queryset = queryset.filter(procedure=procedure)
     considerations = data.get("considerations")
@@ -59,7 +58,7 @@ def contracts_filtered(queryset, data: dict):
 
 
 def with_list_relations(queryset):
-    return queryset.select_related("buyer", "place_departement").prefetch_related(
+    return queryset.select_related("buyer", "place_departement", "family").prefetch_related(
         Prefetch(
             "holders",
             queryset=ContractHolder.objects.filter(is_current=True).select_related("supplier").order_by("rank"),

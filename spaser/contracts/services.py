@@ -32,6 +32,7 @@ CONTENT_FIELDS = [
     "object",
     "cpv",
     "cpv_division",
+    "family",
     "procedure",
     "techniques",
     "execution_modalities",
@@ -102,7 +103,8 @@ class ContractLoader:
         self.run = run
         self.source_file = source_file[:255]
         self.places = place_resolver
-        self.family_resolver = family_resolver
+        self.family_resolver = family_resolver or _resolve_families
+        self.families: dict[str, int | None] = {}
         self.buyers: dict[str, int] = {}
         self.suppliers = SupplierRegistry()
         self.stats = LoadStats()
@@ -142,6 +144,9 @@ class ContractLoader:
             return
         rows = [row for _, row in items]
         self._ensure_buyers(rows)
+        new_codes = {row.cpv for row in rows if row.cpv and row.cpv not in self.families}
+        if new_codes:
+            self.families.update(self.family_resolver(new_codes))
         self.suppliers.ensure(
             (h.id_type, h.identifier, h.name) for row in rows for h in {*row.holders, *row.current_holders}
         )
@@ -262,6 +267,7 @@ class ContractLoader:
             object=row.object,
             cpv=row.cpv,
             cpv_division=row.cpv[:2],
+            family_id=self.families.get(row.cpv),
             procedure=row.procedure,
             techniques=list(row.techniques),
             execution_modalities=list(row.execution_modalities),
@@ -331,6 +337,13 @@ class ContractLoader:
             )
             for rank, h in enumerate(ordered, 1)
         ]
+
+
+def _resolve_families(codes) -> dict[str, int | None]:
+    """CPV code → purchase family id, through the référentiel (longest matching prefix rule)."""
+    from spaser.referentiel.selectors import resolve_families
+
+    return {code: (family.pk if family else None) for code, family in resolve_families(codes).items()}
 
 
 _KIND_WORDS = [

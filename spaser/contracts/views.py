@@ -59,7 +59,7 @@ def contract_export_view(request, fmt):
 def contract_detail_view(request, pk):
     contract = get_object_or_404(
         Contract.objects.visible_to(request.user).select_related(
-            "buyer", "place_commune", "place_departement", "place_region", "import_run"
+            "buyer", "family", "place_commune", "place_departement", "place_region", "import_run"
         ),
         pk=pk,
     )

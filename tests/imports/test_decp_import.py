@@ -260,3 +260,15 @@ def test_command_dry_run(tmp_path, capsys, geo_cvl):
     call_command("import_decp", str(write_json(tmp_path, "x.json", [market()])), "--dry-run")
     assert "[simulation]" in capsys.readouterr().out
     assert Contract.objects.count() == 0
+
+
+def test_contracts_are_linked_to_their_purchase_family(tmp_path, geo_cvl):
+    from spaser.referentiel.selectors import resolve_family
+    from spaser.referentiel.services import DEFAULT_FAMILIES_FILE, families_load_file
+
+    families_load_file(path=DEFAULT_FAMILIES_FILE)
+    decp_import_file(path=write_json(tmp_path, "f.json", [market(id="1", codeCPV="45000000-7"), market(id="2")]))
+    works = Contract.objects.get(external_id="1")
+    assert works.family is not None
+    assert works.family == resolve_family("45000000")
+    assert Contract.objects.get(external_id="2").family == resolve_family("77313000")
