@@ -8,7 +8,6 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from spaser.referentiel.enums import ChantierStatus, DirectionRole, ImprovementDirection, IndicatorMode
-from spaser.referentiel.loaders.numbers import plain_number
 from spaser.referentiel.selectors import spaser_export_data
 
 YAML_HEADER = "# SPASER exporté par « manage.py export_spaser » (format spaser/1), rechargeable par « load_spaser ».\n"
@@ -132,7 +131,8 @@ def spaser_xlsx(spaser) -> bytes:
     return _to_bytes(workbook)
 
 
-def criteria_xlsx(criteria) -> bytes:
+def criteria_xlsx(criteria, families) -> bytes:
+    """The criteria référentiel, with a second sheet for the purchase families and their CPV rules."""
     workbook = Workbook()
     rows = [
         [
@@ -178,20 +178,19 @@ def criteria_xlsx(criteria) -> bytes:
         ],
         rows,
     )
-    return _to_bytes(workbook)
-
-
-def families_rows(families, rules_by_family) -> list[list]:
-    return [
+    _sheet(
+        workbook,
+        "Familles d'achat",
+        ["Code", "Libellé", "Nature", "Famille parente", "Préfixes CPV"],
         [
-            family.code,
-            family.label,
-            family.get_nature_display(),
-            family.parent.code if family.parent_id else "",
-            ", ".join(rules_by_family.get(family.pk, [])),
-        ]
-        for family in families
-    ]
-
-
-__all__ = ["spaser_yaml", "spaser_xlsx", "criteria_xlsx", "plain_number"]
+            [
+                family.code,
+                family.label,
+                family.get_nature_display(),
+                family.parent.code if family.parent_id else "",
+                ", ".join(rule.prefix for rule in family.cpv_rules.all()),
+            ]
+            for family in families
+        ],
+    )
+    return _to_bytes(workbook)

@@ -163,7 +163,7 @@ def criteria_filtered(*, family: Family | None = None, dimension="", kind="", se
 
 def family_choices() -> list[Family]:
     """Families in tree order (roots followed by their children) for filters."""
-    families = list(Family.objects.order_by("position", "code"))
+    families = list(Family.objects.select_related("parent").prefetch_related("cpv_rules").order_by("position", "code"))
     children: dict[int | None, list[Family]] = {}
     for family in families:
         children.setdefault(family.parent_id, []).append(family)

@@ -367,3 +367,12 @@ def referentiel_defaults_ensure(*, organisation: Organisation | None) -> list[st
     if not Criterion.objects.exists():
         done.append(f"{criteria_load_file(path=DEFAULT_CRITERIA_FILE)} critères et clauses")
     return done
+
+
+@transaction.atomic
+def indicator_update(*, form, targets) -> Indicator:
+    """Saves an indicator and its targets together (the form and the formset were validated by the view)."""
+    indicator = form.save()
+    targets.instance = indicator
+    targets.save()
+    return indicator
