@@ -6,6 +6,7 @@ their reasons; a file that cannot be read as a whole (truncated, not DECP, XML w
 database as it was and its journal entry says why.
 """
 
+import csv
 import hashlib
 import logging
 import time
@@ -178,3 +179,76 @@ def decp_import_embedded() -> list[ImportRun]:
         if not done.exists():
             runs.append(decp_import_file(path=path))
     return runs
+
+
+def sirene_import_file(*, path: Path, dry_run: bool = False, by=None) -> ImportRun:
+    """Enriches the known suppliers (or establishments) from a SIRENE stock file, streamed.
+
+    Rows of companies that hold no contract are skipped (counted as ``hors_perimetre``): the national
+    stock has tens of millions of rows, the platform needs the holders of its contracts.
+    """
+    from spaser.geo.models import Commune
+    from spaser.imports.pipelines import sirene
+    from spaser.suppliers.models import Establishment, Supplier
+    from spaser.suppliers.services import establishment_enrich_many, supplier_enrich_many
+
+    path = Path(path)
+    run = import_run_create(file_name=path.name, kind=ImportKind.SIRENE_UNITS, dry_run=dry_run, by=by)
+    run.status = ImportStatus.RUNNING
+    run.started_at = timezone.now()
+    run.file_size = path.stat().st_size
+    run.save()
+    try:
+        kind, rows = sirene.iter_rows(path)
+    except (sirene.SireneFormatError, OSError, UnicodeError) as exc:
+        return _fail(run, str(exc))
+    run.kind = ImportKind.SIRENE_UNITS if kind == sirene.UNITS else ImportKind.SIRENE_ESTABLISHMENTS
+    run.file_format = "CSV SIRENE"
+    counts, skipped = Counter(), Counter()
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            if kind == sirene.UNITS:
+                known = set(Supplier.objects.exclude(siren__isnull=True).values_list("siren", flat=True))
+                key, values_of, write = "siren", sirene.unit_values, supplier_enrich_many
+                extra = {}
+            else:
+                known = set(Establishment.objects.values_list("siret", flat=True))
+                key, values_of, write = "siret", sirene.establishment_values, establishment_enrich_many
+                extra = {
+                    "communes": {
+                        code: (pk, lat, lon)
+                        for code, pk, lat, lon in Commune.objects.values_list("code", "pk", "latitude", "longitude")
+                    }
+                }
+            batch = {}
+            for row in rows:
+                identifier = (row.get(key) or "").strip()
+                if identifier not in known:
+                    skipped["hors_perimetre"] += 1
+                    continue
+                counts["read"] += 1
+                batch[identifier] = values_of(row)
+                if len(batch) >= BATCH_SIZE:
+                    _sirene_write(write, batch, extra, now, counts, key)
+                    batch = {}
+            _sirene_write(write, batch, extra, now, counts, key)
+            _finish(run, counts, Counter(), skipped)
+            if dry_run:
+                transaction.set_rollback(True)
+    except (csv.Error, UnicodeError) as exc:
+        return _fail(run, f"CSV SIRENE illisible : {exc}")
+    if dry_run:
+        _finish(run, counts, Counter(), skipped)
+    return run
+
+
+def _sirene_write(write, batch, extra, now, counts, key):
+    if not batch:
+        return
+    argument = "values_by_siren" if key == "siren" else "values_by_siret"
+    updated, unchanged = write(**{argument: batch}, now=now, **extra)
+    counts["updated"] += updated
+    counts["unchanged"] += unchanged
+    # The same identifier twice in one batch (should not happen in a stock file) is counted once.
+    counts["merged"] += len(batch) - updated - unchanged

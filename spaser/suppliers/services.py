@@ -73,3 +73,52 @@ class SupplierRegistry:
     def establishment_id(self, id_type: str, identifier: str) -> int | None:
         siret = supplier_key(id_type, identifier)[2]
         return self.establishments.get(siret) if siret else None
+
+
+def supplier_enrich_many(*, values_by_siren: dict[str, dict], now) -> tuple[int, int]:
+    """Writes SIRENE values on known suppliers; returns (updated, unchanged)."""
+    suppliers = list(Supplier.objects.filter(siren__in=list(values_by_siren)))
+    changed = []
+    for supplier in suppliers:
+        values = values_by_siren[supplier.siren]
+        if any(getattr(supplier, name) != value for name, value in values.items()):
+            for name, value in values.items():
+                setattr(supplier, name, value)
+            supplier.sirene_updated_at = now
+            supplier.updated_at = now
+            changed.append(supplier)
+    if changed:
+        fields = [*next(iter(values_by_siren.values())).keys(), "sirene_updated_at", "updated_at"]
+        Supplier.objects.bulk_update(changed, fields, batch_size=500)
+    return len(changed), len(suppliers) - len(changed)
+
+
+def establishment_enrich_many(*, values_by_siret: dict[str, dict], communes: dict, now) -> tuple[int, int]:
+    """``communes``: INSEE code → (id, latitude, longitude). Returns (updated, unchanged)."""
+    establishments = list(Establishment.objects.filter(siret__in=list(values_by_siret)))
+    changed = []
+    for establishment in establishments:
+        values = dict(values_by_siret[establishment.siret])
+        commune = communes.get(values.pop("commune_code"))
+        values["commune_id"] = commune[0] if commune else None
+        values["latitude"] = commune[1] if commune else None
+        values["longitude"] = commune[2] if commune else None
+        if any(getattr(establishment, name) != value for name, value in values.items()):
+            for name, value in values.items():
+                setattr(establishment, name, value)
+            establishment.updated_at = now
+            changed.append(establishment)
+    if changed:
+        fields = [
+            "name",
+            "commune_id",
+            "latitude",
+            "longitude",
+            "postcode",
+            "headcount_band",
+            "is_head_office",
+            "is_active",
+            "updated_at",
+        ]
+        Establishment.objects.bulk_update(changed, [f.removesuffix("_id") for f in fields], batch_size=500)
+    return len(changed), len(establishments) - len(changed)
