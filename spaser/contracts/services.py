@@ -10,6 +10,7 @@ Outcome of each row (the import journal adds them up: read = created + updated +
 """
 
 import datetime as dt
+import functools
 import logging
 from collections import Counter
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ from django.utils.text import slugify
 from spaser.accounts.enums import OrganisationKind
 from spaser.accounts.models import Organisation
 from spaser.contracts import enums
+from spaser.contracts.bulk import Inserter
 from spaser.contracts.models import Contract, ContractHolder, ContractModification
 from spaser.suppliers.services import SupplierRegistry
 
@@ -108,6 +110,7 @@ class ContractLoader:
         self.buyers: dict[str, int] = {}
         self.suppliers = SupplierRegistry()
         self.stats = LoadStats()
+        self.now = dt.datetime.now(dt.UTC)
 
     # --- buyers ------------------------------------------------------------------------------------
     def _ensure_buyers(self, rows):
@@ -139,7 +142,10 @@ class ContractLoader:
 
     # --- contracts ---------------------------------------------------------------------------------
     def load(self, items) -> None:
-        """``items``: list of (RawRecord, ContractRow). Each row gets one outcome in ``self.stats``."""
+        """``items``: list of (RawRecord, ContractRow). Each row gets one outcome in ``self.stats``.
+
+        Contracts are handled as dicts of column values (attnames): building ORM instances for every row
+        would cost more than the whole normalisation."""
         if not items:
             return
         rows = [row for _, row in items]
@@ -151,96 +157,108 @@ class ContractLoader:
             (h.id_type, h.identifier, h.name) for row in rows for h in {*row.holders, *row.current_holders}
         )
         existing = self._existing(rows)
-        to_create: dict[tuple, Contract] = {}
-        to_update: dict[tuple, Contract] = {}
-        sources_only: dict[tuple, Contract] = {}
-        children: dict[tuple, tuple] = {}
+        to_create: dict[tuple, dict] = {}
+        to_update: dict[tuple, dict] = {}
+        sources_only: dict[tuple, dict] = {}
+        children: dict[tuple, object] = {}
         outcomes = self.stats.outcomes
+        anomalies = self.stats.anomalies
+        run_id = self.run.pk
         for record, row in items:
             key = (row.buyer_siret, row.external_id)
             source = row.source or self.source_file
             digest = row.content_hash()
             for anomaly in row.anomalies:
-                self.stats.anomalies[anomaly.split(":", 1)[0]] += 1
+                anomalies[anomaly.split(":", 1)[0]] += 1
             pending = to_create.get(key) or to_update.get(key)
             current = pending or sources_only.get(key) or existing.get(key)
             if current is None:
-                contract = self._build(row, record, source, digest)
-                to_create[key] = contract
+                to_create[key] = self._build(row, record, source, digest)
                 children[key] = row
                 outcomes[CREATED] += 1
                 continue
-            same_run = pending is not None or current.import_run_id == self.run.pk
+            same_run = pending is not None or current["import_run_id"] == run_id
             newer = _version(row.last_published_on, len(row.modifications), digest) > _version(
-                current.last_published_on, current.modification_count, current.content_hash
+                current["last_published_on"], current["modification_count"], current["content_hash"]
             )
-            known_source = source in current.sources
+            known_source = source in current["sources"]
             if same_run:
-                outcome = MERGED
-                replace = newer
-            elif digest == current.content_hash:
-                outcome = UNCHANGED if known_source else MERGED
-                replace = False
+                outcome, replace = MERGED, newer
+            elif digest == current["content_hash"]:
+                outcome, replace = (UNCHANGED if known_source else MERGED), False
             elif newer:
                 outcome, replace = UPDATED, True
             else:
-                outcome = UNCHANGED if known_source else MERGED
-                replace = False
+                outcome, replace = (UNCHANGED if known_source else MERGED), False
             outcomes[outcome] += 1
-            sources = current.sources if known_source else [*current.sources, source]
+            sources = current["sources"] if known_source else [*current["sources"], source]
             if replace:
-                contract = self._build(row, record, source, digest, pk=current.pk, sources=sources)
-                contract.created_at = current.created_at
+                values = self._build(row, record, source, digest, sources=sources)
                 if key in to_create:
-                    to_create[key] = contract
+                    to_create[key] = values
                 else:
-                    to_update[key] = contract
+                    values["id"] = current["id"]
+                    values["created_at"] = current["created_at"]
+                    to_update[key] = values
                     sources_only.pop(key, None)
                 children[key] = row
             elif not known_source:
-                current.sources = sources
-                current.import_run_id = self.run.pk
+                current["sources"] = sources
+                current["import_run_id"] = run_id
                 if key not in to_create and key not in to_update:
                     sources_only[key] = current
 
+        ids = {}
         if to_create:
-            Contract.objects.bulk_create(to_create.values(), batch_size=500)
+            inserted = _contract_inserter().insert(
+                [tuple(v[name] for name in INSERT_FIELDS) for v in to_create.values()]
+            )
+            ids.update({(siret, external_id): pk for pk, siret, external_id in inserted})
         if to_update:
-            ids = [c.pk for c in to_update.values()]
-            ContractHolder.objects.filter(contract_id__in=ids).delete()
-            ContractModification.objects.filter(contract_id__in=ids).delete()
-            Contract.objects.bulk_update(to_update.values(), CONTENT_FIELDS, batch_size=200)
+            ids.update({key: values["id"] for key, values in to_update.items()})
+            updated_ids = list(ids[key] for key in to_update)
+            ContractHolder.objects.filter(contract_id__in=updated_ids).delete()
+            ContractModification.objects.filter(contract_id__in=updated_ids).delete()
+            Contract.objects.bulk_update(
+                [Contract(**values) for values in to_update.values()], CONTENT_FIELDS, batch_size=200
+            )
         if sources_only:
-            Contract.objects.bulk_update(sources_only.values(), ["sources", "import_run"], batch_size=500)
+            Contract.objects.bulk_update(
+                [Contract(id=v["id"], sources=v["sources"], import_run_id=run_id) for v in sources_only.values()],
+                ["sources", "import_run"],
+                batch_size=500,
+            )
         holders, modifications = [], []
         for key, row in children.items():
-            contract = to_create.get(key) or to_update[key]
-            holders.extend(self._holders(contract.pk, row))
+            contract_id = ids[key]
+            holders.extend(self._holders(contract_id, row))
             modifications.extend(
-                ContractModification(
-                    contract_id=contract.pk,
-                    rank=m.rank,
-                    number=m.number,
-                    object=m.object,
-                    notified_on=m.notified_on,
-                    published_on=m.published_on,
-                    duration_months=m.duration_months,
-                    amount=m.amount,
-                    holders=[[h.id_type, h.identifier, h.name] for h in m.holders] if m.holders else None,
+                (
+                    contract_id,
+                    m.rank,
+                    m.number,
+                    m.object,
+                    m.notified_on,
+                    m.published_on,
+                    m.duration_months,
+                    m.amount,
+                    [[h.id_type, h.identifier, h.name] for h in m.holders] if m.holders else None,
                 )
                 for m in row.modifications
             )
-        ContractHolder.objects.bulk_create(holders, batch_size=1000)
-        ContractModification.objects.bulk_create(modifications, batch_size=1000)
+        if holders:
+            _holder_inserter().insert(holders)
+        if modifications:
+            _modification_inserter().insert(modifications)
 
-    def _existing(self, rows) -> dict[tuple, Contract]:
+    def _existing(self, rows) -> dict[tuple, dict]:
         keys = {(row.buyer_siret, row.external_id) for row in rows}
         # Two IN lists rather than one OR per key (SQLite limits the depth of an expression);
         # the few extra pairs are dropped below.
         found = Contract.objects.filter(
             buyer_siret__in={siret for siret, _ in keys}, external_id__in={external_id for _, external_id in keys}
-        ).only(
-            "pk",
+        ).values(
+            "id",
             "buyer_siret",
             "external_id",
             "content_hash",
@@ -250,93 +268,196 @@ class ContractLoader:
             "modification_count",
             "created_at",
         )
-        return {(c.buyer_siret, c.external_id): c for c in found if (c.buyer_siret, c.external_id) in keys}
+        return {(c["buyer_siret"], c["external_id"]): c for c in found if (c["buyer_siret"], c["external_id"]) in keys}
 
-    def _build(self, row, record, source: str, digest: str, *, pk=None, sources=None) -> Contract:
+    def _build(self, row, record, source: str, digest: str, *, sources=None) -> dict:
         place = self.places.resolve(row.place_type, row.place_code)
-        social = set(row.social or ())
-        environmental = set(row.environmental or ())
-        now = dt.datetime.now(dt.UTC)
-        return Contract(
-            pk=pk,
-            kind=row.kind,
-            buyer_id=self.buyers[row.buyer_siret],
-            buyer_siret=row.buyer_siret,
-            external_id=row.external_id,
-            nature=row.nature,
-            object=row.object,
-            cpv=row.cpv,
-            cpv_division=row.cpv[:2],
-            family_id=self.families.get(row.cpv),
-            procedure=row.procedure,
-            techniques=list(row.techniques),
-            execution_modalities=list(row.execution_modalities),
-            framework_id=row.framework_id,
-            is_innovative=row.innovative,
-            ccag=row.ccag,
-            offers_received=row.offers_received,
-            advance=row.advance,
-            advance_rate=row.advance_rate,
-            grouping=row.grouping,
-            subcontracting_declared=row.subcontracting_declared,
-            subcontracting_acts=list(row.subcontracting_acts),
-            place_type=row.place_type,
-            place_code=row.place_code,
-            place_name=row.place_name,
-            place_commune_id=place.commune_id,
-            place_departement_id=place.departement_id,
-            place_region_id=place.region_id,
-            duration_months=row.duration_months,
-            current_duration_months=row.current_duration,
-            notified_on=row.notified_on,
-            published_on=row.published_on,
-            last_published_on=row.last_published_on,
-            start_on=row.start_on,
-            initial_amount=row.initial_amount,
-            current_amount=row.current_amount,
-            public_subsidy=row.public_subsidy,
-            price_form=row.price_form,
-            price_types=list(row.price_types),
-            eu_origin_share=row.eu_origin_share,
-            fr_origin_share=row.fr_origin_share,
-            considerations_published=row.social is not None or row.environmental is not None,
-            social_clause=enums.SocialConsideration.CLAUSE in social,
-            social_criterion=enums.SocialConsideration.CRITERION in social,
-            social_reserved=enums.SocialConsideration.RESERVED in social,
-            social_none=enums.SocialConsideration.NONE in social,
-            environmental_clause=enums.EnvironmentalConsideration.CLAUSE in environmental,
-            environmental_criterion=enums.EnvironmentalConsideration.CRITERION in environmental,
-            environmental_none=enums.EnvironmentalConsideration.NONE in environmental,
-            modification_count=len(row.modifications),
-            anomalies=row.anomalies,
-            format_version=row.format_version,
-            sources=sources or [source],
-            source_file=self.source_file,
-            import_run_id=self.run.pk,
-            content_hash=digest,
-            raw=record.data,
-            created_at=now,
-            updated_at=now,
-        )
+        social = row.social or ()
+        environmental = row.environmental or ()
+        now = self.now
+        return {
+            "kind": row.kind,
+            "buyer_id": self.buyers[row.buyer_siret],
+            "buyer_siret": row.buyer_siret,
+            "external_id": row.external_id,
+            "nature": row.nature,
+            "object": row.object,
+            "cpv": row.cpv,
+            "cpv_division": row.cpv[:2],
+            "family_id": self.families.get(row.cpv),
+            "procedure": row.procedure,
+            "techniques": list(row.techniques),
+            "execution_modalities": list(row.execution_modalities),
+            "framework_id": row.framework_id,
+            "is_innovative": row.innovative,
+            "ccag": row.ccag,
+            "offers_received": row.offers_received,
+            "advance": row.advance,
+            "advance_rate": row.advance_rate,
+            "grouping": row.grouping,
+            "subcontracting_declared": row.subcontracting_declared,
+            "subcontracting_acts": list(row.subcontracting_acts),
+            "place_type": row.place_type,
+            "place_code": row.place_code,
+            "place_name": row.place_name,
+            "place_commune_id": place.commune_id,
+            "place_departement_id": place.departement_id,
+            "place_region_id": place.region_id,
+            "duration_months": row.duration_months,
+            "current_duration_months": row.current_duration,
+            "notified_on": row.notified_on,
+            "published_on": row.published_on,
+            "last_published_on": row.last_published_on,
+            "start_on": row.start_on,
+            "initial_amount": row.initial_amount,
+            "current_amount": row.current_amount,
+            "public_subsidy": row.public_subsidy,
+            "price_form": row.price_form,
+            "price_types": list(row.price_types),
+            "eu_origin_share": row.eu_origin_share,
+            "fr_origin_share": row.fr_origin_share,
+            "considerations_published": row.social is not None or row.environmental is not None,
+            "social_clause": enums.SocialConsideration.CLAUSE in social,
+            "social_criterion": enums.SocialConsideration.CRITERION in social,
+            "social_reserved": enums.SocialConsideration.RESERVED in social,
+            "social_none": enums.SocialConsideration.NONE in social,
+            "environmental_clause": enums.EnvironmentalConsideration.CLAUSE in environmental,
+            "environmental_criterion": enums.EnvironmentalConsideration.CRITERION in environmental,
+            "environmental_none": enums.EnvironmentalConsideration.NONE in environmental,
+            "modification_count": len(row.modifications),
+            "anomalies": row.anomalies,
+            "format_version": row.format_version,
+            "sources": sources or [source],
+            "source_file": self.source_file,
+            "import_run_id": self.run.pk,
+            "content_hash": digest,
+            "raw": record.data,
+            "created_at": now,
+            "updated_at": now,
+        }
 
-    def _holders(self, contract_id: int, row) -> list[ContractHolder]:
-        initial = list(row.holders)
-        current = list(row.current_holders)
-        ordered = initial + [h for h in current if h not in initial]
+    def _holders(self, contract_id: int, row) -> list[tuple]:
+        initial = row.holders
+        current = row.current_holders
+        ordered = list(initial) + [h for h in current if h not in initial]
+        suppliers = self.suppliers
         return [
-            ContractHolder(
-                contract_id=contract_id,
-                rank=rank,
-                identifier_type=h.id_type,
-                identifier=h.identifier,
-                name=h.name,
-                supplier_id=self.suppliers.supplier_id(h.id_type, h.identifier),
-                establishment_id=self.suppliers.establishment_id(h.id_type, h.identifier),
-                is_initial=h in initial,
-                is_current=h in current,
+            (
+                contract_id,
+                rank,
+                h.id_type,
+                h.identifier,
+                h.name,
+                suppliers.supplier_id(h.id_type, h.identifier),
+                suppliers.establishment_id(h.id_type, h.identifier),
+                h in initial,
+                h in current,
             )
             for rank, h in enumerate(ordered, 1)
         ]
+
+
+INSERT_FIELDS = [
+    "kind",
+    "buyer_id",
+    "buyer_siret",
+    "external_id",
+    "nature",
+    "object",
+    "cpv",
+    "cpv_division",
+    "family_id",
+    "procedure",
+    "techniques",
+    "execution_modalities",
+    "framework_id",
+    "is_innovative",
+    "ccag",
+    "offers_received",
+    "advance",
+    "advance_rate",
+    "grouping",
+    "subcontracting_declared",
+    "subcontracting_acts",
+    "place_type",
+    "place_code",
+    "place_name",
+    "place_commune_id",
+    "place_departement_id",
+    "place_region_id",
+    "duration_months",
+    "current_duration_months",
+    "notified_on",
+    "published_on",
+    "last_published_on",
+    "start_on",
+    "initial_amount",
+    "current_amount",
+    "public_subsidy",
+    "price_form",
+    "price_types",
+    "eu_origin_share",
+    "fr_origin_share",
+    "considerations_published",
+    "social_clause",
+    "social_criterion",
+    "social_reserved",
+    "social_none",
+    "environmental_clause",
+    "environmental_criterion",
+    "environmental_none",
+    "modification_count",
+    "anomalies",
+    "format_version",
+    "sources",
+    "source_file",
+    "import_run_id",
+    "content_hash",
+    "raw",
+    "created_at",
+    "updated_at",
+]
+
+
+@functools.cache
+def _contract_inserter() -> Inserter:
+    return Inserter(Contract, INSERT_FIELDS, returning=["id", "buyer_siret", "external_id"])
+
+
+@functools.cache
+def _holder_inserter() -> Inserter:
+    return Inserter(
+        ContractHolder,
+        [
+            "contract_id",
+            "rank",
+            "identifier_type",
+            "identifier",
+            "name",
+            "supplier_id",
+            "establishment_id",
+            "is_initial",
+            "is_current",
+        ],
+    )
+
+
+@functools.cache
+def _modification_inserter() -> Inserter:
+    return Inserter(
+        ContractModification,
+        [
+            "contract_id",
+            "rank",
+            "number",
+            "object",
+            "notified_on",
+            "published_on",
+            "duration_months",
+            "amount",
+            "holders",
+        ],
+    )
 
 
 def _resolve_families(codes) -> dict[str, int | None]:

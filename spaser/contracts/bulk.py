@@ -1,0 +1,91 @@
+"""Fast multi-row INSERTs for the import (the ORM's bulk_create costs ~20 µs per value in Python).
+
+Values are adapted with the database backend's own adapters (dates, decimals, JSON), once per field type,
+so the same code writes to SQLite and PostgreSQL. Used only inside the import's transaction.
+"""
+
+import json
+
+from django.db import connection, models
+
+
+def _json_converter(field):
+    if connection.vendor == "sqlite":
+        # What Django's SQLite backend does (json.dumps with the field's encoder), without its call chain.
+        dumps = json.JSONEncoder(ensure_ascii=True).encode if field.encoder is None else field.encoder().encode
+        return lambda value: None if value is None else ("[]" if value == [] else dumps(value))
+    return lambda value: None if value is None else field.get_db_prep_save(value, connection)
+
+
+def _memo(convert):
+    """Same object as the previous row (the batch's timestamp): adapt it once."""
+    last = [object(), None]
+
+    def converted(value):
+        if value is not last[0]:
+            last[0], last[1] = value, convert(value)
+        return last[1]
+
+    return converted
+
+
+def _converter(field):
+    ops = connection.ops
+    if isinstance(field, models.JSONField):
+        return _json_converter(field)
+    if isinstance(field, models.DateTimeField):
+        return _memo(lambda value: None if value is None else ops.adapt_datetimefield_value(value))
+    if isinstance(field, models.DateField):
+        return lambda value: None if value is None else ops.adapt_datefield_value(value)
+    if isinstance(field, models.DecimalField):
+        return lambda value: (
+            None if value is None else ops.adapt_decimalfield_value(value, field.max_digits, field.decimal_places)
+        )
+    return None
+
+
+class Inserter:
+    """INSERT of many rows given as tuples in the order of ``field_names`` (attnames: ``buyer_id``)."""
+
+    def __init__(self, model, field_names: list[str], *, returning: list[str] | None = None):
+        meta = model._meta
+        fields = [meta.get_field(name) for name in field_names]  # names or attnames ("buyer_id")
+        self.fields = fields
+        self.columns = [field.column for field in fields]
+        self.converters = [(index, conv) for index, field in enumerate(fields) if (conv := _converter(field))]
+        self.table = meta.db_table
+        self.returning = [meta.get_field(name).column for name in returning or []]
+        # SQLite allows 32,766 variables per statement; stay well below.
+        self.rows_per_statement = max(1, 30_000 // len(self.columns))
+
+    def _adapt(self, rows):
+        self.converters = [(index, _converter(self.fields[index])) for index, _ in self.converters]
+        if not self.converters:
+            return rows
+        adapted = []
+        for row in rows:
+            row = list(row)
+            for index, convert in self.converters:
+                row[index] = convert(row[index])
+            adapted.append(row)
+        return adapted
+
+    def insert(self, rows) -> list[tuple]:
+        """Inserts the rows; returns the ``returning`` columns of each inserted row (order not guaranteed)."""
+        rows = self._adapt(rows)
+        quote = connection.ops.quote_name
+        columns = ", ".join(quote(column) for column in self.columns)
+        placeholder = "(" + ", ".join(["%s"] * len(self.columns)) + ")"
+        returned = []
+        with connection.cursor() as cursor:
+            for start in range(0, len(rows), self.rows_per_statement):
+                chunk = rows[start : start + self.rows_per_statement]
+                sql = f"INSERT INTO {quote(self.table)} ({columns}) VALUES " + ", ".join([placeholder] * len(chunk))
+                params = [value for row in chunk for value in row]
+                if self.returning:
+                    sql += " RETURNING " + ", ".join(quote(column) for column in self.returning)
+                    cursor.execute(sql, params)
+                    returned.extend(cursor.fetchall())
+                else:
+                    cursor.execute(sql, params)
+        return returned
