@@ -161,9 +161,12 @@ def criteria_filtered(*, family: Family | None = None, dimension="", kind="", se
     return queryset.search(search).prefetch_related("families").order_by("position", "code")
 
 
-def family_choices() -> list[Family]:
-    """Families in tree order (roots followed by their children) for filters."""
-    families = list(Family.objects.select_related("parent").prefetch_related("cpv_rules").order_by("position", "code"))
+def family_choices(*, with_rules: bool = False) -> list[Family]:
+    """Families in tree order (roots followed by their children), each with its `depth`."""
+    queryset = Family.objects.select_related("parent").order_by("position", "code")
+    if with_rules:
+        queryset = queryset.prefetch_related("cpv_rules")
+    families = list(queryset)
     children: dict[int | None, list[Family]] = {}
     for family in families:
         children.setdefault(family.parent_id, []).append(family)

@@ -192,14 +192,14 @@ def _criteria_context(request, *, public):
         "criteria": criteria,
         "public": public,
         "can_edit": not public and perms.can_edit_criteria(request),
-        "query_string": request.GET.urlencode(),
+        "htmx": False,
     }
 
 
 def _criteria_page(request, *, public):
     context = _criteria_context(request, public=public)
     if request.headers.get("HX-Request"):
-        return render(request, "referentiel/_criteria_results.html", context)
+        return render(request, "referentiel/_criteria_results.html", {**context, "htmx": True})
     return render(request, "referentiel/criteria_list.html", context)
 
 
@@ -253,7 +253,9 @@ def criterion_edit_view(request, pk):
 @role_required()
 def criteria_xlsx_view(request):
     criteria = Criterion.objects.prefetch_related("families").order_by("position", "code")
-    return _download(criteria_xlsx(criteria, selectors.family_choices()), "referentiel-criteres-clauses.xlsx", XLSX)
+    return _download(
+        criteria_xlsx(criteria, selectors.family_choices(with_rules=True)), "referentiel-criteres-clauses.xlsx", XLSX
+    )
 
 
 # --- Families, thresholds, settings ----------------------------------------------------------------------
