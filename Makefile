@@ -45,12 +45,12 @@ lint: venv
 
 # Unit and integration tests, then the browser tests (tests/e2e) with Debian's chromium.
 pytest: venv
-	$(BIN)/pytest $(PYTEST_ARGS)
+	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/pytest $(PYTEST_ARGS)
 
 test: lint pytest
 
 test-e2e: venv
-	$(BIN)/pytest tests/e2e $(PYTEST_ARGS)
+	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/pytest tests/e2e $(PYTEST_ARGS)
 
 fix: venv
 	$(BIN)/ruff format .
