@@ -12,3 +12,32 @@ class ActorsConfig(AppConfig):
 
         for name, (rows, created) in builtin_load(demo=demo).items():
             stdout.write(f"  {name} : {rows} lignes, {created} nouveaux acteurs")
+
+    @property
+    def navigation(self):
+        from spaser.accounts.enums import Role
+        from spaser.core.navigation import NavEntry
+
+        return [
+            NavEntry(
+                "Acteurs responsables",
+                "actors:search",
+                description="Carte et liste des acteurs de l'ESS, de l'insertion, du handicap, de l'économie "
+                "circulaire et de l'alimentation locale, par nature et par lieu.",
+                order=45,
+            ),
+            NavEntry(
+                "Imports d'acteurs",
+                "actors:import_list",
+                description="Importer la liste d'un partenaire (CRESS, URSCOP…) avec aperçu avant import.",
+                roles={Role.ADMIN, Role.ENVIRONMENT},
+                order=46,
+            ),
+            NavEntry(
+                "Carte publique des acteurs",
+                "actors:public_map",
+                description="Les acteurs publiés, pour les entreprises et les partenaires.",
+                public=True,
+                order=95,
+            ),
+        ]

@@ -1,0 +1,402 @@
+import datetime as dt
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from spaser.accounts.enums import Role
+from spaser.actors import exports, importing, selectors, services
+from spaser.actors.enums import ImportStatus, RowOutcome
+from spaser.actors.forms import ActorCorrectionForm, ActorSearchForm
+from spaser.actors.models import Actor, ActorImport, Kind, Source
+from spaser.actors.recommendation import potential_suppliers
+from spaser.contracts.models import Contract
+from spaser.core.decorators import role_required
+
+PAGE_SIZE = 50
+EXPORT_MAX = 50_000
+CORRECTORS = (Role.ADMIN, Role.ENVIRONMENT, Role.PRESCRIBER, Role.BUYER)
+IMPORTERS = (Role.ADMIN, Role.ENVIRONMENT)
+
+
+def _map_settings() -> dict:
+    # No tile URL (the default) = no background tiles: markers and the list stay usable offline.
+    return {
+        "tile_url": getattr(settings, "SPASER_MAP_TILE_URL", ""),
+        "tile_attribution": getattr(settings, "SPASER_MAP_TILE_ATTRIBUTION", ""),
+    }
+
+
+def _search(request, *, public: bool):
+    form = ActorSearchForm(request.GET or None, public=public)
+    base = Actor.objects.all() if public else Actor.objects.visible_to(request.user)
+    filters = form.filters() if form.is_bound else selectors.ActorFilters(published_only=public)
+    if form.is_bound and not form.is_valid():
+        return form, [], False, base
+    hits, by_distance = selectors.actors_search(filters, base)
+    return form, hits, by_distance, base
+
+
+def _search_page(request, *, public: bool, template: str, extra=None):
+    form, hits, by_distance, base = _search(request, public=public)
+    page = Paginator(hits, PAGE_SIZE).get_page(request.GET.get("page"))
+    actors = selectors.actors_page(list(page.object_list), base)
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "form": form,
+        "page": page,
+        "actors": actors,
+        "by_distance": by_distance,
+        "centre": form.cleaned_data.get("centre") if form.is_bound and form.is_valid() else None,
+        "query": query.urlencode(),
+        "public": public,
+        "map": _map_settings(),
+        **(extra or {}),
+    }
+    return render(request, template, context)
+
+
+@require_GET
+@role_required()
+def actor_search_view(request):
+    return _search_page(request, public=False, template="actors/search.html")
+
+
+@require_GET
+@role_required()
+def actor_export_view(request, fmt):
+    form, hits, _, base = _search(request, public=False)
+    actors = selectors.actors_page(hits[:EXPORT_MAX], base)
+    stamp = dt.date.today().isoformat()
+    if fmt == "csv":
+        response = StreamingHttpResponse(exports.csv_rows(actors), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="acteurs-{stamp}.csv"'
+        return response
+    response = HttpResponse(
+        exports.xlsx_bytes(actors),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = f'attachment; filename="acteurs-{stamp}.xlsx"'
+    return response
+
+
+def _bbox(request):
+    try:
+        west, south, east, north = (float(value) for value in request.GET.get("bbox", "").split(","))
+    except ValueError:
+        return None
+    if not (-180 <= west < east <= 180 and -90 <= south < north <= 90):
+        return None
+    return west, south, east, north
+
+
+def _geojson(request, *, public: bool):
+    form = ActorSearchForm(request.GET, public=public)
+    if not form.is_valid():
+        return JsonResponse({"errors": form.errors}, status=400)
+    base = Actor.objects.all() if public else Actor.objects.visible_to(request.user)
+    collection = selectors.map_features(form.filters(), base, bbox=_bbox(request))
+    detail = "actors:public_detail" if public else "actors:detail"
+    for feature in collection["features"]:
+        if "id" in feature["properties"]:
+            feature["properties"]["url"] = reverse(detail, args=[feature["properties"]["id"]])
+    return JsonResponse(collection)
+
+
+@require_GET
+@role_required()
+def actor_geojson_view(request):
+    return _geojson(request, public=False)
+
+
+def _contracts_won(actor, request):
+    if not actor.siren:
+        return Contract.objects.none(), 0
+    won = Contract.objects.visible_to(request.user).filter(holders__supplier__siren=actor.siren).distinct()
+    ours = won.filter(buyer=request.organisation).select_related("buyer").order_by("-notified_on", "-pk")
+    return ours[:50], won.exclude(buyer=request.organisation).count()
+
+
+@require_GET
+@role_required()
+def actor_detail_view(request, pk):
+    actor = get_object_or_404(Actor.objects.visible_to(request.user).select_related("commune__departement"), pk=pk)
+    ours, elsewhere = _contracts_won(actor, request)
+    return render(
+        request,
+        "actors/detail.html",
+        {
+            "actor": actor,
+            "records": actor.records.select_related("source").order_by("source__data_date", "pk"),
+            "history": actor.history.select_related("history_user").order_by("-history_date")[:20],
+            "contracts": ours,
+            "contracts_elsewhere": elsewhere,
+            "can_correct": bool(request.roles & set(CORRECTORS)),
+            "can_publish": bool(request.roles & set(IMPORTERS)),
+            "public": False,
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(*CORRECTORS)
+def actor_correct_view(request, pk):
+    actor = get_object_or_404(Actor.objects.visible_to(request.user), pk=pk)
+    form = ActorCorrectionForm(request.POST or None, actor=actor)
+    if request.method == "POST" and form.is_valid():
+        changes = form.changes()
+        if changes:
+            services.actor_correct(actor=actor, by=request.user, changes=changes, reason=form.cleaned_data["reason"])
+            messages.success(request, "La correction est enregistrée ; les valeurs importées restent conservées.")
+        else:
+            messages.info(request, "Aucune valeur n'a changé.")
+        return redirect("actors:detail", pk=actor.pk)
+    return render(request, "actors/correct.html", {"actor": actor, "form": form})
+
+
+@require_POST
+@role_required(*CORRECTORS)
+def actor_correction_remove_view(request, pk):
+    actor = get_object_or_404(Actor.objects.visible_to(request.user), pk=pk)
+    field_name = request.POST.get("field", "")
+    if field_name in actor.corrections:
+        services.actor_correction_remove(actor=actor, by=request.user, field_name=field_name)
+        messages.success(request, "La correction est retirée : la valeur importée s'affiche de nouveau.")
+    return redirect("actors:detail", pk=actor.pk)
+
+
+@require_POST
+@role_required(*IMPORTERS)
+def actor_publish_view(request, pk):
+    actor = get_object_or_404(Actor.objects.visible_to(request.user), pk=pk)
+    published = request.POST.get("published") == "1"
+    services.actor_publish(actor=actor, by=request.user, published=published)
+    messages.success(
+        request, "Acteur publié sur la carte publique." if published else "Acteur retiré de la carte publique."
+    )
+    return redirect("actors:detail", pk=actor.pk)
+
+
+@require_GET
+@role_required()
+def source_list_view(request):
+    from django.db.models import Count
+
+    sources = Source.objects.annotate(actor_count=Count("records__actor", distinct=True)).order_by("name")
+    return render(request, "actors/sources.html", {"sources": sources, "kinds": Kind.objects.all()})
+
+
+@require_GET
+@role_required()
+def potential_suppliers_view(request):
+    potential = potential_suppliers(
+        family_code=request.GET.get("famille", ""),
+        commune_code=request.GET.get("commune", ""),
+        radius_km=_float_or_none(request.GET.get("rayon")),
+    )
+    from spaser.referentiel.models import Family
+
+    return render(
+        request,
+        "actors/potential_suppliers.html",
+        {
+            "potential": potential,
+            "families": Family.objects.exclude(parent=None).order_by("label"),
+            "family_code": request.GET.get("famille", ""),
+            "commune_code": request.GET.get("commune", ""),
+            "asked": "famille" in request.GET,
+        },
+    )
+
+
+def _float_or_none(value):
+    try:
+        return float(value) if value else None
+    except ValueError:
+        return None
+
+
+# --- Imports ----------------------------------------------------------------------------------------
+
+
+class ImportUploadForm(forms.Form):
+    file = forms.FileField(
+        label="Fichier",
+        help_text="CSV (séparateur , ou ;), XLSX, ou JSON au format de l'API Recherche d'entreprises ; 10 Mo au plus.",
+    )
+    source_name = forms.CharField(label="Nom de la source", max_length=255, help_text="Par exemple : CRESS, URSCOP.")
+    source_publisher = forms.CharField(label="Producteur des données", max_length=255, required=False)
+    source_licence = forms.CharField(label="Licence", max_length=255, help_text="Par exemple : Licence Ouverte 2.0.")
+    source_date = forms.DateField(
+        label="Date des données", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    default_kinds = forms.ModelMultipleChoiceField(
+        label="Types appliqués à toutes les lignes",
+        queryset=Kind.objects.all(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Par exemple « Scop » pour la liste de l'URSCOP.",
+    )
+
+
+@require_GET
+@role_required(*IMPORTERS)
+def import_list_view(request):
+    batches = (
+        ActorImport.objects.filter(organisation=request.organisation)
+        .select_related("created_by", "source")
+        .order_by("-created_at", "-pk")
+    )
+    page = Paginator(batches, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "actors/import_list.html", {"page": page, "query": ""})
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(*IMPORTERS)
+def import_create_view(request):
+    form = ImportUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            batch = importing.actor_import_create(
+                organisation=request.organisation,
+                by=request.user,
+                file_name=upload.name,
+                content=upload.read(importing.MAX_BYTES + 1),
+                source_name=form.cleaned_data["source_name"],
+                source_publisher=form.cleaned_data["source_publisher"],
+                source_licence=form.cleaned_data["source_licence"],
+                source_date=form.cleaned_data["source_date"],
+                default_kinds=[kind.code for kind in form.cleaned_data["default_kinds"]],
+            )
+        except importing.ImportFileError as error:
+            form.add_error("file", str(error))
+        else:
+            if batch.lines.exists():
+                return redirect("actors:import_detail", pk=batch.pk)
+            return redirect("actors:import_mapping", pk=batch.pk)
+    return render(request, "actors/import_form.html", {"form": form})
+
+
+def _mapping_form(batch, data=None):
+    choices = [(importing.IGNORE, "— ne pas importer —"), *importing.TARGETS.items()]
+    form = forms.Form(data)
+    for index, header in enumerate(batch.headers):
+        form.fields[f"col_{index}"] = forms.ChoiceField(
+            label=header or f"(colonne {index + 1} sans titre)",
+            choices=choices,
+            required=False,
+            initial=batch.mapping.get(header, ""),
+            widget=forms.Select(attrs={"class": "form-select"}),
+        )
+    return form
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(*IMPORTERS)
+def import_mapping_view(request, pk):
+    batch = get_object_or_404(
+        ActorImport.objects.filter(organisation=request.organisation, status=ImportStatus.PREVIEW), pk=pk
+    )
+    form = _mapping_form(batch, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        mapping = {header: form.cleaned_data[f"col_{index}"] for index, header in enumerate(batch.headers)}
+        targets = [target for target in mapping.values() if target]
+        if "name" not in targets:
+            form.add_error(None, "Indiquez quelle colonne contient le nom de la structure.")
+        elif len(targets) != len(set(targets)):
+            form.add_error(None, "Deux colonnes ne peuvent pas alimenter le même champ.")
+        else:
+            importing.actor_import_preview(batch=batch, mapping=mapping)
+            return redirect("actors:import_detail", pk=batch.pk)
+    sample = batch.rows[:5]
+    return render(
+        request,
+        "actors/import_mapping.html",
+        {"batch": batch, "form": form, "sample": [[row.get(h, "") for h in batch.headers] for row in sample]},
+    )
+
+
+@require_GET
+@role_required(*IMPORTERS)
+def import_detail_view(request, pk):
+    batch = get_object_or_404(
+        ActorImport.objects.filter(organisation=request.organisation).select_related("source", "created_by"), pk=pk
+    )
+    lines = batch.lines.select_related("matched_actor").order_by("line")
+    outcome = request.GET.get("resultat", "")
+    if outcome in RowOutcome.values:
+        lines = lines.filter(outcome=outcome)
+    from django.db.models import Count
+
+    counts = dict(batch.lines.values_list("outcome").annotate(n=Count("pk")))
+    page = Paginator(lines, 100).get_page(request.GET.get("page"))
+    ignored = [header for header, target in batch.mapping.items() if not target]
+    return render(
+        request,
+        "actors/import_detail.html",
+        {
+            "batch": batch,
+            "page": page,
+            "counts": [(value, label, counts.get(value, 0)) for value, label in RowOutcome.choices],
+            "outcome": outcome,
+            "ignored_columns": ignored,
+            "query": f"resultat={outcome}" if outcome else "",
+        },
+    )
+
+
+@require_POST
+@role_required(*IMPORTERS)
+def import_confirm_view(request, pk):
+    batch = get_object_or_404(
+        ActorImport.objects.filter(organisation=request.organisation, status=ImportStatus.PREVIEW), pk=pk
+    )
+    if not batch.lines.exists():
+        messages.error(request, "Établissez d'abord la correspondance des colonnes.")
+        return redirect("actors:import_mapping", pk=batch.pk)
+    importing.actor_import_confirm(batch=batch, by=request.user)
+    messages.success(request, "Import confirmé : les acteurs sont dans l'annuaire ; les lignes rejetées restent ici.")
+    return redirect("actors:import_detail", pk=batch.pk)
+
+
+@require_POST
+@role_required(*IMPORTERS)
+def import_cancel_view(request, pk):
+    batch = get_object_or_404(
+        ActorImport.objects.filter(organisation=request.organisation, status=ImportStatus.PREVIEW), pk=pk
+    )
+    importing.actor_import_cancel(batch=batch)
+    messages.info(request, "Import abandonné : rien n'a été importé.")
+    return redirect("actors:import_list")
+
+
+# --- Public map -------------------------------------------------------------------------------------
+
+
+@require_GET
+def public_map_view(request):
+    return _search_page(request, public=True, template="actors/public_map.html")
+
+
+@require_GET
+def public_geojson_view(request):
+    return _geojson(request, public=True)
+
+
+@require_GET
+def public_detail_view(request, pk):
+    actor = Actor.objects.published().select_related("commune__departement").filter(pk=pk).first()
+    if actor is None:
+        raise Http404("Acteur non publié.")
+    return render(
+        request,
+        "actors/public_detail.html",
+        {"actor": actor, "records": actor.records.select_related("source").order_by("source__data_date", "pk")},
+    )
