@@ -1,0 +1,46 @@
+"""The validation workflow of a purchase project: one table, one function, one log (style guide R2)."""
+
+from spaser.strategies.enums import OPEN_STATES, ProjectState as S, Transition
+from spaser.strategies.models import ProjectTransitionLog
+
+
+class InvalidTransition(Exception):
+    pass
+
+
+TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
+    Transition.SUBMIT: (frozenset({S.DRAFT, S.CHANGES_REQUESTED}), S.SUBMITTED),
+    Transition.REQUEST_OPINION: (frozenset({S.SUBMITTED}), S.ENVIRONMENT_REVIEW),
+    Transition.GIVE_OPINION: (frozenset({S.ENVIRONMENT_REVIEW}), S.SUBMITTED),
+    Transition.REQUEST_CHANGES: (frozenset({S.SUBMITTED, S.ENVIRONMENT_REVIEW}), S.CHANGES_REQUESTED),
+    Transition.VALIDATE: (frozenset({S.SUBMITTED}), S.VALIDATED),
+    Transition.PUBLISH: (frozenset({S.VALIDATED}), S.PUBLISHED),
+    Transition.AWARD: (frozenset({S.PUBLISHED}), S.AWARDED),
+    Transition.CLOSE: (frozenset({S.AWARDED}), S.CLOSED),
+    Transition.ABANDON: (frozenset(OPEN_STATES), S.ABANDONED),
+}
+
+
+def allowed_from(state: str) -> list[str]:
+    return [transition for transition, (sources, _) in TRANSITIONS.items() if state in sources]
+
+
+def apply_transition(project, transition: str, *, by, comment: str = "", extra_fields=()) -> ProjectTransitionLog:
+    """Moves `project` along `transition`, records who, when and why, and bumps its version."""
+    sources, target = TRANSITIONS[transition]
+    if project.state not in sources:
+        raise InvalidTransition(
+            f"« {Transition(transition).label} » est impossible depuis l'état « {S(project.state).label} »."
+        )
+    log = ProjectTransitionLog.objects.create(
+        project=project,
+        transition=transition,
+        from_state=project.state,
+        to_state=target,
+        user=by,
+        comment=comment,
+    )
+    project.state = target
+    project.version += 1
+    project.save(update_fields=["state", "version", "updated_at", *extra_fields])
+    return log
