@@ -54,3 +54,14 @@ def test_demo_accounts_are_refused_outside_demo_mode(settings):
     with pytest.raises(RuntimeError):
         demo_data_create()
     assert not User.objects.exists()
+
+
+def test_create_demo_data_command_refuses_outside_demo_mode(settings):
+    from django.core.management import CommandError, call_command
+
+    settings.SPASER_DEMO_MODE = False
+    with pytest.raises(CommandError):
+        call_command("create_demo_data")
+    settings.SPASER_DEMO_MODE = True
+    call_command("create_demo_data")
+    assert User.objects.filter(email__endswith="@demo.spaser.fr").count() == len(DEMO_USERS)
