@@ -106,7 +106,7 @@ class ActorCorrectionForm(forms.Form):
     city = forms.CharField(label="Commune", max_length=150, required=False)
     latitude = forms.FloatField(label="Latitude (WGS84)", required=False, min_value=-90, max_value=90)
     longitude = forms.FloatField(label="Longitude (WGS84)", required=False, min_value=-180, max_value=180)
-    website = forms.URLField(label="Site internet", required=False, max_length=500)
+    website = forms.URLField(label="Site internet", required=False, max_length=500, assume_scheme="https")
     description = forms.CharField(label="Présentation", required=False, widget=forms.Textarea(attrs={"rows": 4}))
     kinds = forms.ModelMultipleChoiceField(
         label="Types", queryset=Kind.objects.all(), required=False, widget=forms.CheckboxSelectMultiple

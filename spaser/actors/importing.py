@@ -180,8 +180,11 @@ class Vocabulary:
     def __init__(self):
         self.kinds = {}
         for kind in Kind.objects.all():
-            self.kinds[services.fold(kind.code)] = kind.code
-            self.kinds[services.fold(kind.label)] = kind.code
+            # "Entreprise d'insertion (EI)" is also known as "Entreprise d'insertion" and "EI".
+            short, _, acronym = kind.label.partition(" (")
+            for word in (kind.code, kind.label, short, acronym.rstrip(")")):
+                if word:
+                    self.kinds.setdefault(services.fold(word), kind.code)
         self.natures = {}
         for nature in Nature.objects.all():
             key = f"{nature.axis}:{nature.code}"
