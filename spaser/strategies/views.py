@@ -354,6 +354,8 @@ def programme_list_view(request):
     page = Paginator(queryset, 50).get_page(request.GET.get("page"))
     for entry in page:
         entry.can_edit = perms.can_edit_entry(request, entry)
+        # The reverse one-to-one raises when absent, which templates cannot test: expose it as None.
+        entry.linked_project = getattr(entry, "project", None)
     query = request.GET.copy()
     query.pop("page", None)
     return render(
