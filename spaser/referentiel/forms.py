@@ -2,7 +2,18 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from spaser.referentiel.enums import BuyerKind, ContractNature, Dimension, IndicatorMode, ItemKind, Obligation
-from spaser.referentiel.models import BuyerSettings, Chantier, Criterion, Family, Indicator, Spaser, Target, Theme
+from spaser.referentiel.models import (
+    BuyerSettings,
+    Chantier,
+    ChantierDirection,
+    Criterion,
+    Family,
+    Indicator,
+    Milestone,
+    Spaser,
+    Target,
+    Theme,
+)
 
 
 class SpaserForm(forms.ModelForm):
@@ -36,6 +47,23 @@ class ChantierForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["theme"].queryset = self.instance.spaser.themes.order_by("position")
+
+
+DirectionFormSet = forms.inlineformset_factory(
+    Chantier,
+    ChantierDirection,
+    fields=["name", "role", "position"],
+    extra=1,
+    can_delete=True,
+)
+MilestoneFormSet = forms.inlineformset_factory(
+    Chantier,
+    Milestone,
+    fields=["label", "due_date", "done", "position"],
+    widgets={"due_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")},
+    extra=1,
+    can_delete=True,
+)
 
 
 class IndicatorForm(forms.ModelForm):

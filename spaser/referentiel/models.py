@@ -353,7 +353,8 @@ class Criterion(TimeStampedModel):
     )
     ambition = models.CharField("niveau d'ambition", max_length=10, choices=Ambition.choices, default=Ambition.BASE)
     position = models.PositiveIntegerField("ordre", default=0)
-    history = HistoricalRecords()
+    # The families an item applies to are part of its history too.
+    history = HistoricalRecords(m2m_fields=[families])
 
     objects = CriterionQuerySet.as_manager()
 

@@ -376,3 +376,13 @@ def indicator_update(*, form, targets) -> Indicator:
     targets.instance = indicator
     targets.save()
     return indicator
+
+
+@transaction.atomic
+def chantier_update(*, form, directions, milestones) -> Chantier:
+    """Saves a chantier with its directions and milestones together (validated by the view)."""
+    chantier = form.save()
+    for formset in (directions, milestones):
+        formset.instance = chantier
+        formset.save()
+    return chantier

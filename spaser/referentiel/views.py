@@ -16,7 +16,9 @@ from spaser.referentiel.forms import (
     CpvLookupForm,
     CriteriaFilterForm,
     CriterionForm,
+    DirectionFormSet,
     IndicatorForm,
+    MilestoneFormSet,
     SpaserForm,
     TargetFormSet,
     ThemeForm,
@@ -147,16 +149,14 @@ def chantier_edit_view(request, pk):
         Chantier.objects.of_organisation(request.organisation).select_related("spaser"), pk=pk
     )
     form = ChantierForm(request.POST or None, instance=chantier)
-    if request.method == "POST" and form.is_valid():
-        form.save()
+    directions = DirectionFormSet(request.POST or None, instance=chantier, prefix="directions")
+    milestones = MilestoneFormSet(request.POST or None, instance=chantier, prefix="milestones")
+    if request.method == "POST" and form.is_valid() and directions.is_valid() and milestones.is_valid():
+        services.chantier_update(form=form, directions=directions, milestones=milestones)
         messages.success(request, "Le chantier a été modifié.")
         return redirect("referentiel:chantier_detail", pk=chantier.pk)
-    back = reverse("referentiel:chantier_detail", kwargs={"pk": chantier.pk})
-    return render(
-        request,
-        "referentiel/form.html",
-        {"form": form, "title": f"Modifier le chantier {chantier.code}", "back_url": back},
-    )
+    context = {"form": form, "directions": directions, "milestones": milestones, "chantier": chantier}
+    return render(request, "referentiel/chantier_form.html", context)
 
 
 @role_required(*perms.CHANTIER_EDITORS)

@@ -81,3 +81,22 @@ def test_reader_browses_the_spaser_tree_and_a_chantier(page, referentiels):
     assert "Oui" in page.get_by_role("table", name="Obligations").inner_text()
     assert_accessible(page)
     assert not page.console_errors, page.console_errors
+
+
+def test_buyer_edit_forms_are_accessible(page, referentiels):
+    login(page, referentiels[Role.BUYER], settings.SPASER_DEMO_PASSWORD)
+    page.goto("/referentiel/spaser/")
+    page.get_by_role("link", name="Schéma de promotion des achats socialement et écologiquement responsables").click()
+    page.get_by_role(
+        "link", name="Gouvernance dynamique de suivi, de modification et d'évaluation du SPASER 2"
+    ).click()
+    page.get_by_role("link", name="Modifier le chantier").click()
+    page.get_by_role("heading", name="Modifier le chantier T-GOV").wait_for()
+    assert_accessible(page)
+    page.get_by_label("Atteint (ligne 1)").check()
+    page.get_by_role("button", name="Enregistrer").click()
+    assert "Le chantier a été modifié" in page.locator("main").inner_text()
+    page.get_by_role("link", name="Modifier l'indicateur T-GOV-1").click()
+    page.get_by_role("heading", name="Indicateur T-GOV-1").wait_for()
+    assert_accessible(page)
+    assert not page.console_errors, page.console_errors

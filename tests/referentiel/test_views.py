@@ -60,22 +60,69 @@ def test_another_organisation_cannot_see_the_chantier(client, defaults_loaded, m
     assert client.get(reverse("referentiel:chantier_detail", args=[chantier.pk])).status_code == 404
 
 
-def test_buyer_edits_a_chantier_and_history_keeps_the_change(client, buyer):
-    chantier = Chantier.objects.get(code="A-I")
+def test_buyer_edits_a_chantier_its_directions_and_milestones(client, buyer):
+    chantier = Chantier.objects.get(code="T-GOV")
     client.force_login(buyer)
+    url = reverse("referentiel:chantier_edit", args=[chantier.pk])
+    page = client.get(url)
+    assert page.status_code == 200
     data = {
         "theme": chantier.theme_id,
         "title": "Nouveau titre",
         "description": "",
-        "pilot": "DFP",
+        "pilot": "DASJ",
         "status": "done",
         "position": 0,
     }
-    response = client.post(reverse("referentiel:chantier_edit", args=[chantier.pk]), data)
+    directions = list(chantier.directions.all())
+    data.update(_management("directions", len(directions) + 1, len(directions)))
+    for index, direction in enumerate(directions):
+        data.update(
+            {
+                f"directions-{index}-id": direction.pk,
+                f"directions-{index}-name": direction.name,
+                f"directions-{index}-role": direction.role,
+                f"directions-{index}-position": index,
+            }
+        )
+    data[f"directions-{len(directions) - 1}-DELETE"] = "on"
+    data.update(
+        {
+            f"directions-{len(directions)}-name": "Direction des finances",
+            f"directions-{len(directions)}-role": "inform",
+            f"directions-{len(directions)}-position": 9,
+        }
+    )
+    milestones = list(chantier.milestones.all())
+    data.update(_management("milestones", len(milestones), len(milestones)))
+    for index, milestone in enumerate(milestones):
+        data.update(
+            {
+                f"milestones-{index}-id": milestone.pk,
+                f"milestones-{index}-label": milestone.label,
+                f"milestones-{index}-due_date": "2025-11-30" if index == 0 else milestone.due_date.isoformat(),
+                f"milestones-{index}-done": "on" if index == 0 else "",
+                f"milestones-{index}-position": index,
+            }
+        )
+    response = client.post(url, data)
     assert response.status_code == 302
     chantier.refresh_from_db()
     assert (chantier.title, chantier.status) == ("Nouveau titre", "done")
     assert chantier.history.count() == 2
+    names = list(chantier.directions.values_list("name", flat=True))
+    assert names[-1] == "Direction des finances" and directions[-1].name not in names
+    first = chantier.milestones.order_by("position").first()
+    assert (first.done, first.due_date.isoformat()) == (True, "2025-11-30")
+
+
+def _management(prefix, total, initial):
+    return {
+        f"{prefix}-TOTAL_FORMS": str(total),
+        f"{prefix}-INITIAL_FORMS": str(initial),
+        f"{prefix}-MIN_NUM_FORMS": "0",
+        f"{prefix}-MAX_NUM_FORMS": "1000",
+    }
 
 
 def test_indicator_edit_saves_targets_and_refuses_half_a_baseline(client, buyer):
