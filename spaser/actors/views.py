@@ -369,11 +369,12 @@ def import_confirm_view(request, pk):
 @require_POST
 @role_required(*IMPORTERS)
 def import_cancel_view(request, pk):
-    batch = get_object_or_404(
-        ActorImport.objects.filter(organisation=request.organisation, status=ImportStatus.PREVIEW), pk=pk
-    )
-    importing.actor_import_cancel(batch=batch)
-    messages.info(request, "Import abandonné : rien n'a été importé.")
+    batch = get_object_or_404(ActorImport.objects.filter(organisation=request.organisation), pk=pk)
+    if batch.status == ImportStatus.PREVIEW:
+        importing.actor_import_cancel(batch=batch)
+        messages.info(request, "Import abandonné : rien n'a été importé.")
+    else:
+        messages.info(request, f"Cet import est déjà dans l'état « {batch.get_status_display()} ».")
     return redirect("actors:import_list")
 
 
