@@ -1,11 +1,12 @@
 """Writes of the référentiels. Every import runs in one transaction: a bad file loads nothing."""
 
+import contextlib
 import logging
 from decimal import Decimal
 from pathlib import Path
 
 from django.db import transaction
-from django.db.models import ProtectedError
+from django.db.models import ProtectedError, RestrictedError
 
 from spaser.accounts.models import Organisation
 from spaser.referentiel.loaders.criteria_file import load_criteria_file
@@ -64,6 +65,17 @@ def _replace_children(manager, model, parent_field, parent, rows: list[dict], co
     manager.all().delete()
     for row in rows:
         model.objects.create(**{parent_field: parent}, **row)
+
+
+@contextlib.contextmanager
+def _still_used(field):
+    """A row the file drops but other records still point to: refuse the file (the transaction rolls back)."""
+    try:
+        yield
+    except (ProtectedError, RestrictedError) as error:
+        used = ", ".join(sorted({str(obj) for obj in error.args[1]})[:5])
+        message = f"suppression impossible, encore utilisé par d'autres données : {used}"
+        raise ReferentielFileError([Problem("(données)", None, field, message)]) from error
 
 
 # --- SPASER ---------------------------------------------------------------------------------------------
@@ -133,10 +145,11 @@ def spaser_import(*, data: dict, organisation: Organisation | None = None) -> Sp
             for indicator_position, indicator_data in enumerate(chantier_data.get("indicators", [])):
                 indicator = _indicator_import(spaser, chantier, indicator_position, indicator_data, indicators)
                 kept["indicator"].add(indicator.code)
-    spaser.indicators.exclude(code__in=kept["indicator"]).delete()
-    spaser.chantiers.exclude(code__in=kept["chantier"]).delete()
-    spaser.themes.exclude(code__in=kept["theme"]).delete()
-    spaser.axes.exclude(code__in=[axis["code"] for axis in data["axes"]]).delete()
+    with _still_used("themes"):
+        spaser.indicators.exclude(code__in=kept["indicator"]).delete()
+        spaser.chantiers.exclude(code__in=kept["chantier"]).delete()
+        spaser.themes.exclude(code__in=kept["theme"]).delete()
+        spaser.axes.exclude(code__in=[axis["code"] for axis in data["axes"]]).delete()
     logger.info("SPASER %s chargé pour %s", spaser.code, organisation.siret)
     return spaser
 
@@ -229,13 +242,9 @@ def families_import(*, data: dict) -> int:
         _sync(CpvRule, rules.get(prefix), {"prefix": prefix}, {"family": family})
     CpvRule.objects.exclude(prefix__in=wanted).delete()
     codes = [item["code"] for item in data["families"]]
-    try:
+    with _still_used("families"):
         for family in Family.objects.exclude(code__in=codes).order_by("-pk"):
             family.delete()
-    except ProtectedError as error:
-        raise ReferentielFileError(
-            [Problem("(données)", None, "families", f"famille encore utilisée, suppression impossible : {error}")]
-        ) from error
     return len(codes)
 
 
@@ -273,7 +282,8 @@ def criteria_import(*, data: dict) -> int:
         wanted = [families[code] for code in item["families"]]
         if sorted(family.pk for family in criterion.families.all()) != sorted(family.pk for family in wanted):
             criterion.families.set(wanted)
-    Criterion.objects.exclude(code__in=[item["code"] for item in data["items"]]).delete()
+    with _still_used("items"):
+        Criterion.objects.exclude(code__in=[item["code"] for item in data["items"]]).delete()
     return len(data["items"])
 
 

@@ -1,5 +1,3 @@
-import datetime
-
 from django.contrib import messages
 from django.db.models import Count, Prefetch
 from django.http import HttpResponse
@@ -298,7 +296,6 @@ def thresholds_view(request):
         "obligations": LegalObligation.objects.order_by("position"),
         "settings_row": settings_row,
         "can_edit_settings": perms.can_edit_settings(request),
-        "today": datetime.date.today(),
     }
     return render(request, "referentiel/thresholds.html", context)
 
