@@ -4,7 +4,7 @@ from collections.abc import Iterable
 
 from django.db.models import Prefetch
 
-from spaser.referentiel import cpv as cpv_codes
+from spaser.referentiel import cpv as cpv_nomenclature
 from spaser.referentiel.loaders.families_file import resolve_with_rules
 from spaser.referentiel.loaders.numbers import plain_number
 from spaser.referentiel.loaders.spaser_file import FORMAT
@@ -21,7 +21,7 @@ from spaser.referentiel.models import (
 
 def resolve_family(cpv: str) -> Family | None:
     """The purchase family of a CPV code (longest matching prefix rule), or None if the code is unreadable."""
-    code8 = cpv_codes.normalise(cpv)
+    code8 = cpv_nomenclature.normalise(cpv)
     if code8 is None:
         return None
     prefixes = [code8[:length] for length in range(2, 9)]
@@ -41,7 +41,7 @@ def resolve_families(cpv_codes: Iterable[str]) -> dict[str, Family | None]:
     families = {family.code: family for family in rules.values()}
     result = {}
     for raw in cpv_codes:
-        code8 = cpv_codes.normalise(raw)
+        code8 = cpv_nomenclature.normalise(raw)
         family_code = resolve_with_rules(code8, rule_codes) if code8 else None
         result[raw] = families.get(family_code) if family_code else None
     return result
