@@ -1,0 +1,148 @@
+"""Import benchmark: throughput (records/s) and peak memory (RSS) of `manage.py import_decp`, beside a
+plain `json.load` of the same file. Not part of the test suite; results go in docs/benchmarks.md.
+
+    .venv/bin/python benchmarks/run_import.py --records 100000 1000000 --databases sqlite postgres
+
+Each measure runs in a fresh child process (its peak RSS is read from the kernel with wait4) pinned to one
+core (taskset -c 0) when available, against a fresh, migrated database holding the geographic reference.
+PostgreSQL: PG_URL (default postgres://postgres@127.0.0.1:5432) with a throw-away database per run.
+"""
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PYTHON = sys.executable
+PIN = ["taskset", "-c", "0"] if shutil.which("taskset") else []
+
+
+def measure(command: list[str], env: dict) -> tuple[float, int, str]:
+    """(wall seconds, peak RSS in MB, stdout) of a child process."""
+    start = time.perf_counter()
+    process = subprocess.Popen([*PIN, *command], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    stdout = process.stdout.read()
+    process.stderr.read()
+    _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - start
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise RuntimeError(f"{command} a échoué")
+    return elapsed, usage.ru_maxrss // 1024, stdout.decode()
+
+
+def json_load_baseline(path: Path) -> tuple[float, int]:
+    code = (
+        "import json, sys, time; t = time.perf_counter(); json.load(open(sys.argv[1], encoding='utf-8')); "
+        "print(time.perf_counter() - t)"
+    )
+    _, rss, out = measure([PYTHON, "-c", code, str(path)], dict(os.environ))
+    return float(out.strip()), rss
+
+
+def prepare_database(kind: str, workdir: Path, tag: str) -> dict:
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.base",
+        "DJANGO_SECRET_KEY": "benchmark-only",
+        "DJANGO_ALLOWED_HOSTS": "localhost",
+        "DJANGO_HTTPS": "False",
+        "SPASER_VAR_DIR": str(workdir / f"var-{tag}"),
+        "LOG_LEVEL": "WARNING",
+    }
+    if kind == "sqlite":
+        env["DATABASE_URL"] = f"sqlite:///{workdir / f'{tag}.sqlite3'}"
+    else:
+        import psycopg
+
+        base = os.environ.get("PG_URL", "postgres://postgres@127.0.0.1:5432")
+        name = f"spaser_bench_{tag}"
+        with psycopg.connect(f"{base}/postgres", autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            connection.execute(f'CREATE DATABASE "{name}"')
+        env["DATABASE_URL"] = f"{base}/{name}"
+    subprocess.run([PYTHON, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
+    subprocess.run(
+        [PYTHON, "-c", "import django; django.setup(); from spaser.geo.services import geo_load_reference as g; g()"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+    )
+    return env
+
+
+def import_time_from_journal(env: dict) -> float:
+    code = (
+        "import django; django.setup(); from spaser.imports.models import ImportRun; "
+        "r = ImportRun.objects.latest('pk'); print((r.finished_at - r.started_at).total_seconds())"
+    )
+    out = subprocess.run([PYTHON, "-c", code], cwd=ROOT, env=env, check=True, capture_output=True, text=True)
+    return float(out.stdout.strip())
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--records", type=int, nargs="+", default=[100_000])
+    parser.add_argument("--databases", nargs="+", default=["sqlite"], choices=["sqlite", "postgres"])
+    parser.add_argument("--format", choices=["2019", "2024"], default="2024")
+    parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "spaser-bench")
+    args = parser.parse_args(argv)
+    args.workdir.mkdir(parents=True, exist_ok=True)
+    results = []
+    machine = platform.processor() or platform.machine()
+    print(f"# {machine} – {os.cpu_count()} cœurs – Python {platform.python_version()}")
+    for records in args.records:
+        path = args.workdir / f"decp-{args.format}-{records}.json"
+        if not path.exists():
+            subprocess.run(
+                [
+                    PYTHON,
+                    str(ROOT / "benchmarks" / "generate_decp.py"),
+                    str(path),
+                    "--records",
+                    str(records),
+                    "--format",
+                    args.format,
+                ],
+                check=True,
+            )
+        load_seconds, load_rss = json_load_baseline(path)
+        for database in args.databases:
+            tag = f"{database}-{records}"
+            env = prepare_database(database, args.workdir, tag)
+            wall, rss, _ = measure([PYTHON, "manage.py", "import_decp", str(path), "--no-progress"], env)
+            journal = import_time_from_journal(env)
+            result = {
+                "records": records,
+                "database": database,
+                "file_mb": round(path.stat().st_size / 2**20),
+                "import_seconds": round(journal, 1),
+                "records_per_second": round(records / journal),
+                "command_seconds": round(wall, 1),
+                "peak_rss_mb": rss,
+                "json_load_seconds": round(load_seconds, 1),
+                "json_load_peak_rss_mb": load_rss,
+            }
+            results.append(result)
+            print(json.dumps(result), flush=True)
+    print(
+        "| enregistrements | base | fichier (Mo) | import (s) | enregistrements/s | RSS max (Mo) "
+        "| json.load (s) | RSS json.load (Mo) |"
+    )
+    print("|---|---|---|---|---|---|---|---|")
+    for r in results:
+        print(
+            f"| {r['records']:,} | {r['database']} | {r['file_mb']} | {r['import_seconds']} "
+            f"| {r['records_per_second']:,} | {r['peak_rss_mb']} | {r['json_load_seconds']} "
+            f"| {r['json_load_peak_rss_mb']} |".replace(",", " ")
+        )
+
+
+if __name__ == "__main__":
+    main()
