@@ -3,8 +3,9 @@ plain `json.load` of the same file. Not part of the test suite; results go in do
 
     .venv/bin/python benchmarks/run_import.py --records 100000 1000000 --databases sqlite postgres
 
-Each measure runs in a fresh child process (its peak RSS is read from the kernel with wait4) pinned to one
-core (taskset -c 0) when available, against a fresh, migrated database holding the geographic reference.
+Each measure runs in a fresh child process (its peak RSS is read from the kernel with wait4; the import is
+one process and one thread, so it uses one core; --pin adds taskset -c 0), against a fresh, migrated
+database holding the geographic reference.
 PostgreSQL: PG_URL (default postgres://postgres@127.0.0.1:5432) with a throw-away database per run.
 """
 
@@ -21,7 +22,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 PYTHON = sys.executable
-PIN = ["taskset", "-c", "0"] if shutil.which("taskset") else []
+PIN: list[str] = []  # set by --pin: taskset -c 0
 
 
 def measure(command: list[str], env: dict) -> tuple[float, int, str]:
@@ -92,7 +93,10 @@ def main(argv=None):
     parser.add_argument("--databases", nargs="+", default=["sqlite"], choices=["sqlite", "postgres"])
     parser.add_argument("--format", choices=["2019", "2024"], default="2024")
     parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "spaser-bench")
+    parser.add_argument("--pin", action="store_true", help="taskset -c 0 (on an otherwise idle machine)")
     args = parser.parse_args(argv)
+    if args.pin and shutil.which("taskset"):
+        PIN[:] = ["taskset", "-c", "0"]
     args.workdir.mkdir(parents=True, exist_ok=True)
     results = []
     machine = platform.processor() or platform.machine()
