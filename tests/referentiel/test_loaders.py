@@ -198,6 +198,13 @@ def test_unverified_fact_must_be_flagged_in_the_item():
     assert _problem(excinfo).field == "items[0].caveat"
 
 
+def test_unverified_basis_is_never_presented_as_a_legal_obligation():
+    text = CRITERION.replace("legal_status: verified", "legal_status: unverified\n    caveat: à vérifier")
+    with pytest.raises(ReferentielFileError) as excinfo:
+        _criteria(text.replace("obligation: optional", "obligation: legal\n    legal_basis: CCP"))
+    assert _problem(excinfo).field == "items[0].obligation"
+
+
 def test_weighting_on_a_clause_is_refused():
     with pytest.raises(ReferentielFileError) as excinfo:
         _criteria(CRITERION.replace("kind: award_criterion", "kind: execution_clause"))

@@ -56,6 +56,12 @@ def validate_criteria(tree, *, file: str, family_codes, chantier_codes=None) -> 
         caveat = check.string(item, "caveat", field, required=False)
         if legal_status == LegalStatus.UNVERIFIED and not caveat:
             check.error(item.line, f"{field}.caveat", "un fait non vérifié doit être signalé dans « caveat »")
+        if legal_status == LegalStatus.UNVERIFIED and obligation == Obligation.LEGAL:
+            check.error(
+                check.line_of(item, "obligation"),
+                f"{field}.obligation",
+                "un fondement non vérifié ne peut pas être présenté comme une obligation légale",
+            )
         families = []
         for family_code, family_line in check.string_list(item, "families", field, required=True):
             if family_code not in family_codes:
