@@ -29,6 +29,7 @@ def test_list_query_count_does_not_grow_with_rows(reader, django_assert_max_num_
         response = reader.get(reverse("contracts:list"))
     assert response.status_code == 200
     assert len(response.context["page"].object_list) == 30
+    assert "INVALID_TEMPLATE_VARIABLE" not in response.content.decode()
 
 
 @pytest.mark.parametrize(
@@ -87,3 +88,5 @@ def test_detail_shows_holders_modifications_and_origin(reader):
     assert "Clause sociale" in html
     assert "conservé" in html  # the original publication is kept whole
     assert response.context["modifications"][0].amount == Decimal("5000")
+    assert "non rattachée" in html  # no purchase family for this CPV
+    assert "INVALID_TEMPLATE_VARIABLE" not in html

@@ -32,6 +32,7 @@ def test_upload_runs_in_the_worker_and_shows_the_summary(
     assert Contract.objects.count() == 1
     page = client.get(response.url).content.decode()
     assert "Résumé" in page and "type_invalide" in page
+    assert "INVALID_TEMPLATE_VARIABLE" not in page
     quarantine = client.get(reverse("imports:quarantine"), {"run": run.pk})
     assert [r.external_id for r in quarantine.context["page"].object_list] == ["2"]
     export = client.get(reverse("imports:quarantine_export"), {"run": run.pk})

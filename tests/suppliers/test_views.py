@@ -13,6 +13,7 @@ def test_supplier_page_lists_its_contracts(client, member_of):
     response = client.get(reverse("suppliers:detail", args=[supplier.pk]))
     assert [c.pk for c in response.context["page"].object_list] == [mine.pk]
     assert "Peinture des écoles" in response.content.decode()
+    assert "INVALID_TEMPLATE_VARIABLE" not in response.content.decode()
 
 
 def test_supplier_list_search_and_query_count(client, member_of, django_assert_max_num_queries):
