@@ -28,7 +28,8 @@
   }
 
   function init(element) {
-    var map = L.map(element, { keyboard: true, preferCanvas: false });
+    // maxZoom is required by markercluster when no tile layer sets it.
+    var map = L.map(element, { keyboard: true, minZoom: 3, maxZoom: 18 });
     var status = document.getElementById("actors-map-status");
     if (element.dataset.tileUrl) {
       L.tileLayer(element.dataset.tileUrl, {
@@ -42,9 +43,10 @@
     }
     var radiusKm = parseFloat(element.dataset.radiusKm || "");
     if (centre && radiusKm > 0) {
-      var circle = L.circle(centre, { radius: radiusKm * 1000, color: "#00535e", weight: 2, fill: false });
-      circle.addTo(map);
-      map.fitBounds(circle.getBounds());
+      // The view must exist before a circle is added; LatLng.toBounds needs no map.
+      map.fitBounds(centre.toBounds(radiusKm * 2000));
+      L.circle(centre, { radius: radiusKm * 1000, color: "#00535e", weight: 2, fill: false, interactive: false })
+        .addTo(map);
     } else if (centre) {
       map.setView(centre, 11);
     } else {
