@@ -15,5 +15,6 @@ urlpatterns = [
     path("imports/", include("spaser.imports.urls")),
     path("acteurs/", include("spaser.actors.urls")),
     path("achats/", include("spaser.strategies.urls")),
+    path("tableau-de-bord/", include("spaser.indicators.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "spaser.contracts",
     "spaser.imports",
     "spaser.actors",
+    "spaser.indicators",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,247 @@
+"""Reads of the dashboard: the SPASER tree with each indicator's series, trajectory and status.
+
+A handful of queries whatever the size of the SPASER: the tree, the targets, the stored values and the manual
+values are each read once, then assembled in Python (a SPASER has tens of indicators, not thousands).
+"""
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.utils import timezone
+
+from spaser.indicators import registry
+from spaser.indicators.enums import ScopeKind, Status
+from spaser.indicators.models import IndicatorValue, ManualValue
+from spaser.indicators.trajectories import (
+    Point,
+    current_target,
+    expected_value,
+    indicator_status,
+    progress,
+    roll_up,
+    trajectory_points,
+)
+from spaser.referentiel.enums import ImprovementDirection, IndicatorMode
+from spaser.referentiel.models import Axis, Chantier, Indicator, Spaser, Theme
+
+
+@dataclass
+class Measure:
+    year: int
+    value: Decimal | None
+    source: object  # IndicatorValue or ManualValue
+
+    @property
+    def is_manual(self) -> bool:
+        return isinstance(self.source, ManualValue)
+
+
+@dataclass
+class IndicatorState:
+    indicator: Indicator
+    year: int
+    series: dict  # year -> Measure
+    targets: list
+    points: list
+    definition: object = None
+
+    @property
+    def decreasing(self) -> bool:
+        return self.indicator.direction == ImprovementDirection.DECREASE
+
+    @property
+    def measure(self) -> Measure | None:
+        return self.series.get(self.year)
+
+    @property
+    def value(self):
+        return self.measure.value if self.measure else None
+
+    @property
+    def expected(self):
+        return expected_value(self.points, self.year)
+
+    @property
+    def target(self):
+        return current_target(self.targets, self.year)
+
+    def status_for(self, year):
+        measure = self.series.get(year)
+        return indicator_status(
+            value=measure.value if measure else None,
+            year=year,
+            targets=self.targets,
+            points=self.points,
+            decreasing=self.decreasing,
+        )
+
+    @property
+    def status(self):
+        return self.status_for(self.year)
+
+    def rows(self, years):
+        """One row per year: measure, expected value, current target and status."""
+        result = []
+        for year in years:
+            measure = self.series.get(year)
+            expected = expected_value(self.points, year)
+            target = current_target(self.targets, year)
+            result.append(
+                {
+                    "year": year,
+                    "measure": measure,
+                    "value": measure.value if measure else None,
+                    "expected": expected,
+                    "target": target,
+                    "status": self.status_for(year),
+                }
+            )
+        return result
+
+
+@dataclass
+class Node:
+    """A chantier, a thématique or an axe with its rolled-up status."""
+
+    obj: object
+    children: list = field(default_factory=list)
+    states: list = field(default_factory=list)  # for a chantier: its IndicatorState list
+
+    @property
+    def statuses(self):
+        if self.states or not self.children:
+            return [state.status for state in self.states]
+        return [child.status for child in self.children]
+
+    @property
+    def status(self):
+        return roll_up(self.statuses)
+
+    @property
+    def progress(self):
+        return progress(self.statuses)
+
+
+def current_spaser(organisation):
+    """The organisation's SPASER in force: adopted first, then the most recent."""
+    from spaser.referentiel.enums import SpaserStatus
+
+    spasers = list(Spaser.objects.of_organisation(organisation).order_by("-period_start", "pk"))
+    adopted = [spaser for spaser in spasers if spaser.status == SpaserStatus.ADOPTED]
+    return (adopted or spasers or [None])[0]
+
+
+def spaser_years(spaser) -> list[int]:
+    return list(range(spaser.period_start, spaser.period_end + 1))
+
+
+def default_year(spaser) -> int:
+    """The latest SPASER year already past or current that has a stored value, else this year within the SPASER."""
+    this_year = timezone.localdate().year
+    latest = (
+        IndicatorValue.objects.of_organisation(spaser.organisation)
+        .organisation_wide()
+        .filter(year__gte=spaser.period_start, year__lte=min(spaser.period_end, this_year), record_count__gt=0)
+        .order_by("-year")
+        .values_list("year", flat=True)
+        .first()
+    )
+    if latest is not None:
+        return latest
+    return min(max(this_year, spaser.period_start), spaser.period_end)
+
+
+def _series(indicators, organisation):
+    """Measures per indicator pk and year: stored values for computed indicators, manual values otherwise."""
+    keys = {indicator.computation_key for indicator in indicators if indicator.mode == IndicatorMode.COMPUTED}
+    stored = {}
+    if keys:
+        for value in IndicatorValue.objects.of_organisation(organisation).organisation_wide().filter(key__in=keys):
+            stored.setdefault(value.key, {})[value.year] = value
+    manual = {}
+    for value in ManualValue.objects.filter(indicator__in=[indicator.pk for indicator in indicators]):
+        manual.setdefault(value.indicator_id, {})[value.year] = value
+    series = {}
+    for indicator in indicators:
+        if indicator.mode == IndicatorMode.COMPUTED:
+            values = stored.get(indicator.computation_key, {})
+        else:
+            values = manual.get(indicator.pk, {})
+        series[indicator.pk] = {year: Measure(year, value.value, value) for year, value in values.items()}
+    return series
+
+
+def indicator_states(indicators, organisation, year) -> list[IndicatorState]:
+    """The states of ``indicators`` (with their targets prefetched) for ``year``."""
+    series = _series(indicators, organisation)
+    states = []
+    for indicator in indicators:
+        measures = series[indicator.pk]
+        targets = [Point(target.year, target.value) for target in indicator.targets.all()]
+        baseline = (
+            Point(indicator.baseline_year, indicator.baseline_value) if indicator.baseline_year is not None else None
+        )
+        known = sorted((m for m in measures.values() if m.value is not None), key=lambda m: m.year)
+        first = Point(known[0].year, known[0].value) if known else None
+        states.append(
+            IndicatorState(
+                indicator=indicator,
+                year=year,
+                series=measures,
+                targets=targets,
+                points=trajectory_points(baseline=baseline, targets=targets, first_measure=first),
+                definition=registry.get(indicator.computation_key) if indicator.computation_key else None,
+            )
+        )
+    return states
+
+
+def spaser_tree(spaser, year):
+    """Axes (then transversal thématiques) → thématiques → chantiers → indicator states, with roll-ups."""
+    axes = list(Axis.objects.filter(spaser=spaser))
+    themes = list(Theme.objects.filter(spaser=spaser))
+    chantiers = list(Chantier.objects.filter(spaser=spaser))
+    indicators = list(Indicator.objects.filter(spaser=spaser).prefetch_related("targets"))
+    states = indicator_states(indicators, spaser.organisation, year)
+    by_chantier = {}
+    for state in states:
+        by_chantier.setdefault(state.indicator.chantier_id, []).append(state)
+    chantier_nodes = {}
+    for chantier in chantiers:
+        chantier_nodes.setdefault(chantier.theme_id, []).append(
+            Node(chantier, states=by_chantier.get(chantier.pk, []))
+        )
+    theme_nodes = {}
+    transversal = []
+    for theme in themes:
+        node = Node(theme, children=chantier_nodes.get(theme.pk, []))
+        if theme.axis_id is None:
+            transversal.append(node)
+        else:
+            theme_nodes.setdefault(theme.axis_id, []).append(node)
+    axis_nodes = [Node(axis, children=theme_nodes.get(axis.pk, [])) for axis in axes]
+    return axis_nodes, transversal, states
+
+
+def missing_manual_values(organisation):
+    """(indicator, year) pairs of the current SPASER's manual indicators without a value for last year."""
+    spaser = current_spaser(organisation)
+    if spaser is None:
+        return []
+    year = timezone.localdate().year - 1
+    if not spaser.period_start <= year <= spaser.period_end:
+        return []
+    indicators = Indicator.objects.filter(spaser=spaser, mode=IndicatorMode.MANUAL).exclude(manual_values__year=year)
+    return [(indicator, year) for indicator in indicators.select_related("chantier")]
+
+
+STATUS_CSS = {
+    Status.REACHED: "success",
+    Status.ON_TRACK: "info",
+    Status.LATE: "danger",
+    Status.NO_DATA: "secondary",
+}
+
+
+def scope_label(kind):
+    return ScopeKind(kind).label

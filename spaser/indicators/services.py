@@ -1,0 +1,179 @@
+"""Writes of the indicators app: recompute and store computed values, save manual values."""
+
+import logging
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Q
+from django.db.models.functions import ExtractYear
+from django.utils import timezone
+
+from spaser.indicators import registry
+from spaser.indicators.enums import ScopeKind
+from spaser.indicators.models import IndicatorValue, ManualValue
+
+logger = logging.getLogger(__name__)
+
+
+def years_to_compute(organisation) -> list[int]:
+    """The SPASER years (and baseline years) of the organisation, the years of its contracts and this year."""
+    from spaser.contracts.models import Contract
+    from spaser.referentiel.models import Indicator, Spaser
+
+    years = {timezone.localdate().year}
+    for start, end in Spaser.objects.filter(organisation=organisation).values_list("period_start", "period_end"):
+        years.update(range(start, end + 1))
+    years.update(
+        Indicator.objects.filter(spaser__organisation=organisation, baseline_year__isnull=False).values_list(
+            "baseline_year", flat=True
+        )
+    )
+    years.update(
+        Contract.objects.filter(buyer=organisation, notified_on__isnull=False)
+        .annotate(period=ExtractYear("notified_on"))
+        .values_list("period", flat=True)
+        .distinct()
+        .order_by()
+    )
+    return sorted(year for year in years if 1990 <= year <= 2100)
+
+
+def indicator_values_compute(*, organisation, years=None, keys=None) -> int:
+    """Recomputes the registry indicators of ``organisation`` for ``years`` and replaces the stored values.
+
+    Returns the number of values stored. One aggregate query per indicator (all years at once).
+    """
+    years = sorted(set(years or years_to_compute(organisation)))
+    definitions = [registry.REGISTRY[key] for key in (keys or registry.REGISTRY)]
+    now = timezone.now()
+    rows = []
+    for definition in definitions:
+        results = definition.compute(organisation, years)
+        for year, result in results.items():
+            if result.record_count == 0 and result.value is None:
+                continue
+            rows.append(
+                IndicatorValue(
+                    organisation=organisation,
+                    key=definition.key,
+                    scope_kind=ScopeKind.ORGANISATION,
+                    scope_value="",
+                    year=year,
+                    value=result.value if result.record_count else None,
+                    numerator=result.numerator,
+                    denominator=result.denominator,
+                    record_count=result.record_count,
+                    computed_at=now,
+                )
+            )
+    with transaction.atomic():
+        IndicatorValue.objects.filter(
+            organisation=organisation,
+            key__in=[definition.key for definition in definitions],
+            scope_kind=ScopeKind.ORGANISATION,
+            year__in=years,
+        ).delete()
+        IndicatorValue.objects.bulk_create(rows, batch_size=500)
+    logger.info("Indicateurs de %s recalculés : %s valeurs (%s années)", organisation, len(rows), len(years))
+    return len(rows)
+
+
+def organisations_to_compute():
+    """Organisations with a SPASER or with contracts as buyer."""
+    from spaser.accounts.models import Organisation
+    from spaser.contracts.models import Contract
+    from spaser.referentiel.models import Spaser
+
+    return Organisation.objects.filter(
+        Q(pk__in=Spaser.objects.values("organisation")) | Q(pk__in=Contract.objects.values("buyer"))
+    ).order_by("pk")
+
+
+def indicator_values_compute_all(*, organisations=None, years=None) -> int:
+    total = 0
+    for organisation in organisations if organisations is not None else organisations_to_compute():
+        total += indicator_values_compute(organisation=organisation, years=years)
+    return total
+
+
+def indicator_values_request(*, organisation_ids=None) -> None:
+    """For other apps, after an import or a validation: recompute in the worker once the transaction commits.
+
+    ``organisation_ids`` None recomputes every organisation with a SPASER or contracts.
+    """
+    from spaser.indicators.tasks import recompute_indicators
+
+    ids = list(organisation_ids) if organisation_ids is not None else None
+    transaction.on_commit(lambda: recompute_indicators(ids))
+
+
+def manual_value_save(*, indicator, year: int, value: Decimal, comment: str = "", proof_file=None, proof_link="", by):
+    """Creates or replaces the value of a manual indicator for a year (the history keeps the former ones)."""
+    manual = ManualValue.objects.filter(indicator=indicator, year=year).first() or ManualValue(
+        indicator=indicator, year=year
+    )
+    manual.value = value
+    manual.comment = comment
+    manual.proof_link = proof_link or ""
+    if proof_file:
+        manual.proof_file = proof_file
+    elif proof_link:
+        manual.proof_file = ""
+    manual.entered_by = by
+    manual.full_clean()
+    manual.save()
+    return manual
+
+
+DEMO_MANUAL_VALUES = [
+    # (indicator code, year, value, comment)
+    ("A-I-1", 2023, Decimal(4), "Sessions d'information des organismes de formation (démonstration)."),
+    ("A-I-1", 2024, Decimal(7), "Sessions d'information des organismes de formation (démonstration)."),
+    ("T-FOR-1", 2023, Decimal(85), "Agents formés, feuilles d'émargement (démonstration)."),
+    ("T-FOR-1", 2024, Decimal(140), "Agents formés, feuilles d'émargement (démonstration)."),
+    ("A-V-2", 2024, Decimal(12500), "Bilan du facilitateur de clauses sociales (démonstration)."),
+]
+
+
+def demo_manual_values_ensure(*, organisation) -> int:
+    """A few manual values (marked as demonstration in their comment), only where none was entered."""
+    from spaser.referentiel.models import Indicator
+
+    created = 0
+    indicators = {
+        indicator.code: indicator
+        for indicator in Indicator.objects.filter(
+            spaser__organisation=organisation, code__in=[row[0] for row in DEMO_MANUAL_VALUES]
+        )
+    }
+    for code, year, value, comment in DEMO_MANUAL_VALUES:
+        indicator = indicators.get(code)
+        if indicator is None or not (indicator.spaser.period_start <= year <= indicator.spaser.period_end):
+            continue
+        if ManualValue.objects.filter(indicator=indicator, year=year).exists():
+            continue
+        manual_value_save(
+            indicator=indicator,
+            year=year,
+            value=value,
+            comment=comment,
+            proof_link="https://www.centre-valdeloire.fr/",
+            by=None,
+        )
+        created += 1
+    return created
+
+
+def bootstrap_values(*, demo: bool):
+    """Computes the stored values for every organisation (after the contracts are imported)."""
+    from django.conf import settings
+
+    from spaser.accounts.models import Organisation
+
+    stored = indicator_values_compute_all()
+    lines = [f"{stored} valeurs d'indicateurs calculées"]
+    if demo:
+        home = Organisation.objects.filter(siret=settings.SPASER_ORGANISATION_SIRET).first()
+        if home is not None:
+            lines.append(f"{demo_manual_values_ensure(organisation=home)} valeurs saisies de démonstration ajoutées")
+    return lines

@@ -1,0 +1,447 @@
+import logging
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods
+
+from spaser.accounts.enums import Role
+from spaser.core.decorators import role_required
+from spaser.indicators import charts, exports
+from spaser.indicators.enums import Status
+from spaser.indicators.forms import ManualValueForm
+from spaser.indicators.models import ManualValue
+from spaser.indicators.selectors import (
+    STATUS_CSS,
+    current_spaser,
+    default_year,
+    indicator_states,
+    missing_manual_values,
+    spaser_tree,
+    spaser_years,
+)
+from spaser.indicators.services import manual_value_save
+from spaser.indicators.trajectories import STATUS_RULE
+from spaser.referentiel.enums import IndicatorMode
+from spaser.referentiel.models import Chantier, Indicator
+
+logger = logging.getLogger(__name__)
+
+MANUAL_ROLES = (Role.PILOT, Role.ADMIN)
+DRILL_PAGE_SIZE = 100
+
+
+def _year(request, spaser) -> int:
+    years = spaser_years(spaser)
+    try:
+        year = int(request.GET.get("annee", ""))
+    except ValueError:
+        return default_year(spaser)
+    return year if year in years else default_year(spaser)
+
+
+def _format(request):
+    fmt = request.GET.get("format", "")
+    return fmt if fmt in exports.FORMATS else None
+
+
+def _fmt(value):
+    return "" if value is None else round(value, 2)
+
+
+def _status_label(status):
+    return Status(status).label if status else "Sans cible"
+
+
+def _common(spaser, year):
+    return {
+        "spaser": spaser,
+        "year": year,
+        "years": spaser_years(spaser) if spaser else [],
+        "status_rule": STATUS_RULE,
+        "status_css": STATUS_CSS,
+    }
+
+
+@role_required()
+def overview_view(request):
+    spaser = current_spaser(request.organisation)
+    if spaser is None:
+        return render(request, "indicators/overview.html", _common(None, None))
+    year = _year(request, spaser)
+    axes, transversal, states = spaser_tree(spaser, year)
+    fmt = _format(request)
+    if fmt:
+        rows = []
+        for group in [*axes, *transversal]:
+            themes = group.children if group in axes else [group]
+            for theme in themes:
+                for chantier in theme.children:
+                    rows.append(
+                        [
+                            theme.obj.axis.code if theme.obj.axis_id else "Transversal",
+                            f"{theme.obj.code}. {theme.obj.title}",
+                            f"{chantier.obj.code} – {chantier.obj.title}",
+                            _status_label(chantier.status),
+                            chantier.progress,
+                            len(chantier.states),
+                        ]
+                    )
+        return exports.table_response(
+            filename=f"tableau-de-bord-{spaser.code}-{year}",
+            fmt=fmt,
+            headers=["Axe", "Thématique", "Chantier", f"Statut {year}", "Avancement (%)", "Indicateurs"],
+            rows=rows,
+        )
+    counts = {status: 0 for status in Status}
+    for state in states:
+        if state.status:
+            counts[state.status] += 1
+    return render(
+        request,
+        "indicators/overview.html",
+        {**_common(spaser, year), "axes": axes, "transversal": transversal, "counts": counts},
+    )
+
+
+def _chantier_states(chantier, year):
+    indicators = list(chantier.indicators.prefetch_related("targets"))
+    return indicator_states(indicators, chantier.spaser.organisation, year)
+
+
+@role_required()
+def chantier_view(request, pk):
+    chantier = get_object_or_404(
+        Chantier.objects.of_organisation(request.organisation).select_related("spaser", "theme__axis"), pk=pk
+    )
+    spaser = chantier.spaser
+    year = _year(request, spaser)
+    states = _chantier_states(chantier, year)
+    fmt = _format(request)
+    if fmt:
+        rows = [
+            [
+                state.indicator.code,
+                state.indicator.label,
+                state.indicator.unit,
+                _fmt(state.value),
+                _fmt(state.expected),
+                _fmt(state.target.value) if state.target else "",
+                state.target.year if state.target else "",
+                _status_label(state.status),
+            ]
+            for state in states
+        ]
+        return exports.table_response(
+            filename=f"chantier-{chantier.code}-{year}",
+            fmt=fmt,
+            headers=[
+                "Code",
+                "Indicateur",
+                "Unité",
+                f"Valeur {year}",
+                "Valeur attendue",
+                "Cible",
+                "Année cible",
+                "Statut",
+            ],
+            rows=rows,
+        )
+    from spaser.indicators.trajectories import roll_up
+
+    return render(
+        request,
+        "indicators/chantier.html",
+        {
+            **_common(spaser, year),
+            "chantier": chantier,
+            "states": states,
+            "status": roll_up([state.status for state in states]),
+            "directions": list(chantier.directions.all()),
+            "milestones": list(chantier.milestones.all()),
+            "can_enter": bool(request.roles & set(MANUAL_ROLES)),
+        },
+    )
+
+
+def _indicator(request, pk):
+    return get_object_or_404(
+        Indicator.objects.of_organisation(request.organisation)
+        .select_related("spaser", "chantier__theme__axis")
+        .prefetch_related("targets"),
+        pk=pk,
+    )
+
+
+@role_required()
+def indicator_view(request, pk):
+    indicator = _indicator(request, pk)
+    spaser = indicator.spaser
+    year = _year(request, spaser)
+    [state] = indicator_states([indicator], spaser.organisation, year)
+    years = spaser_years(spaser)
+    if indicator.baseline_year and indicator.baseline_year < spaser.period_start:
+        years = [indicator.baseline_year, *years]
+    rows = state.rows(years)
+    fmt = _format(request)
+    if fmt:
+        return exports.table_response(
+            filename=f"indicateur-{indicator.code}",
+            fmt=fmt,
+            headers=[
+                "Année",
+                f"Valeur ({indicator.unit})",
+                "Valeur attendue",
+                "Cible en cours",
+                "Statut",
+                "Enregistrements comptés",
+                "Calculée ou saisie le",
+            ],
+            rows=[
+                [
+                    row["year"],
+                    _fmt(row["value"]),
+                    _fmt(row["expected"]),
+                    _fmt(row["target"].value) if row["target"] else "",
+                    _status_label(row["status"]),
+                    getattr(row["measure"].source, "record_count", "") if row["measure"] else "",
+                    _measure_date(row["measure"]),
+                ]
+                for row in rows
+            ],
+        )
+    history = []
+    if indicator.mode == IndicatorMode.MANUAL:
+        history = list(
+            ManualValue.history.filter(indicator_id=indicator.pk)
+            .select_related("history_user")
+            .order_by("-history_date")
+        )
+    return render(
+        request,
+        "indicators/indicator.html",
+        {
+            **_common(spaser, year),
+            "indicator": indicator,
+            "state": state,
+            "rows": rows,
+            "definition": state.definition,
+            "history": history,
+            "can_enter": indicator.mode == IndicatorMode.MANUAL and bool(request.roles & set(MANUAL_ROLES)),
+            "chart_url": reverse("indicators:indicator_chart", args=[indicator.pk]),
+        },
+    )
+
+
+def _measure_date(measure):
+    if measure is None:
+        return ""
+    source = measure.source
+    return getattr(source, "computed_at", None) or getattr(source, "updated_at", None)
+
+
+@role_required()
+def indicator_chart_view(request, pk):
+    indicator = _indicator(request, pk)
+    spaser = indicator.spaser
+    [state] = indicator_states([indicator], spaser.organisation, spaser.period_end)
+    years = spaser_years(spaser)
+    if indicator.baseline_year and indicator.baseline_year < spaser.period_start:
+        years = [indicator.baseline_year, *years]
+    return JsonResponse(charts.trajectory_chart(state, years), json_dumps_params={"ensure_ascii": False})
+
+
+CONTRACT_HEADERS = ["Identifiant", "Objet", "Notifié le", "Montant initial (€ HT)", "Compté au numérateur"]
+FORM_HEADERS = ["Fiche", "Objet", "Validée le", "État", "Compté au numérateur"]
+
+
+def _record_rows(source, records):
+    if source == "contracts":
+        for record in records:
+            yield [record.external_id, record.object, record.notified_on, record.initial_amount, record.counted]
+    elif source == "programme":
+        for record in records:
+            yield [record.pk, record.subject, record.planned_launch_date, record.estimated_amount, record.counted]
+    else:
+        for record in records:
+            yield [record.pk, record.subject, record.validated_at, record.get_state_display(), record.counted]
+
+
+def _record_urls(source, records):
+    names = {"contracts": "contracts:detail", "forms": "strategies:project_detail"}
+    name = names.get(source)
+    return [reverse(name, args=[record.pk]) if name else None for record in records]
+
+
+@role_required()
+def drilldown_view(request, pk, year):
+    indicator = _indicator(request, pk)
+    spaser = indicator.spaser
+    from spaser.indicators import registry
+
+    definition = registry.get(indicator.computation_key) if indicator.mode == IndicatorMode.COMPUTED else None
+    if definition is None or definition.denominator is None:
+        raise Http404("Pas de détail pour cet indicateur.")
+    organisation = spaser.organisation
+    records = definition.records(organisation, year)
+    if definition.source == "contracts":
+        records = records.only("pk", "external_id", "object", "notified_on", "initial_amount").order_by(
+            "notified_on", "pk"
+        )
+        headers = CONTRACT_HEADERS
+    elif definition.source == "programme":
+        headers = ["Ligne", "Objet", "Lancement prévu", "Montant estimé (€ HT)", "Compté"]
+        records = records.order_by("planned_launch_date", "pk")
+    else:
+        records = records.order_by("validated_at", "pk")
+        headers = FORM_HEADERS
+    fmt = _format(request)
+    if fmt:
+        return exports.table_response(
+            filename=f"detail-{indicator.code}-{year}",
+            fmt=fmt,
+            headers=headers,
+            rows=_record_rows(definition.source, records),
+        )
+    page = Paginator(records, DRILL_PAGE_SIZE).get_page(request.GET.get("page"))
+    counted = sum(1 for record in page.object_list if record.counted)
+    return render(
+        request,
+        "indicators/drilldown.html",
+        {
+            **_common(spaser, year),
+            "indicator": indicator,
+            "definition": definition,
+            "page": page,
+            "counted_on_page": counted,
+            "headers": headers,
+            "rows": list(
+                zip(
+                    _record_urls(definition.source, page.object_list),
+                    _record_rows(definition.source, page.object_list),
+                    strict=True,
+                )
+            ),
+        },
+    )
+
+
+@role_required()
+def direction_view(request):
+    """The chantiers and forms of the directions the user belongs to."""
+    from spaser.strategies.models import PurchaseProject
+
+    spaser = current_spaser(request.organisation)
+    directions = sorted(
+        {membership.direction for membership in request.memberships if membership.direction_id is not None},
+        key=lambda direction: direction.code,
+    )
+    year = _year(request, spaser) if spaser else None
+    chantiers = []
+    states = {}
+    if spaser and directions:
+        from django.db.models import Q
+
+        match = Q()
+        for direction in directions:
+            match |= Q(directions__name__icontains=direction.name) | Q(
+                directions__name__icontains=f"({direction.code})"
+            )
+        chantiers = list(
+            Chantier.objects.filter(spaser=spaser).filter(match).distinct().prefetch_related("indicators__targets")
+        )
+        indicators = [indicator for chantier in chantiers for indicator in chantier.indicators.all()]
+        for state in indicator_states(indicators, spaser.organisation, year):
+            states.setdefault(state.indicator.chantier_id, []).append(state)
+    from spaser.indicators.trajectories import roll_up
+
+    rows = [
+        (chantier, roll_up([s.status for s in states.get(chantier.pk, [])]), states.get(chantier.pk, []))
+        for chantier in chantiers
+    ]
+    forms = []
+    if directions:
+        forms = list(
+            PurchaseProject.objects.of_organisation(request.organisation)
+            .filter(direction__in=directions)
+            .select_related("direction")
+            .order_by("-updated_at")[:50]
+        )
+    fmt = _format(request)
+    if fmt:
+        return exports.table_response(
+            filename="ma-direction",
+            fmt=fmt,
+            headers=["Chantier", "Intitulé", f"Statut {year}", "Indicateurs"],
+            rows=[[c.code, c.title, _status_label(status), len(s)] for c, status, s in rows],
+        )
+    return render(
+        request,
+        "indicators/direction.html",
+        {**_common(spaser, year), "directions": directions, "rows": rows, "forms": forms},
+    )
+
+
+@role_required(*MANUAL_ROLES)
+@require_http_methods(["GET", "POST"])
+def manual_value_view(request, pk):
+    indicator = _indicator(request, pk)
+    if indicator.mode != IndicatorMode.MANUAL:
+        raise Http404("Cet indicateur est calculé : il ne se saisit pas.")
+    spaser = indicator.spaser
+    try:
+        initial_year = int(request.GET.get("annee", ""))
+    except ValueError:
+        initial_year = default_year(spaser)
+    existing = {value.year: value for value in indicator.manual_values.all()}
+    year_posted = request.POST.get("year", "")
+    has_proof = (
+        year_posted.isdigit()
+        and int(year_posted) in existing
+        and bool(existing[int(year_posted)].proof_file or existing[int(year_posted)].proof_link)
+    )
+    if request.method == "POST":
+        form = ManualValueForm(request.POST, request.FILES, indicator=indicator, has_proof=has_proof)
+        if form.is_valid():
+            data = form.cleaned_data
+            manual_value_save(
+                indicator=indicator,
+                year=data["year"],
+                value=data["value"],
+                comment=data["comment"],
+                proof_file=data["proof_file"],
+                proof_link=data["proof_link"],
+                by=request.user,
+            )
+            messages.success(request, f"Valeur {data['year']} de l'indicateur {indicator.code} enregistrée.")
+            return redirect(f"{reverse('indicators:indicator', args=[indicator.pk])}?annee={data['year']}")
+    else:
+        current = existing.get(initial_year)
+        form = ManualValueForm(
+            indicator=indicator,
+            initial={
+                "year": initial_year,
+                "value": str(current.value).replace(".", ",") if current else "",
+                "comment": current.comment if current else "",
+                "proof_link": current.proof_link if current else "",
+            },
+        )
+    return render(request, "indicators/manual_form.html", {"indicator": indicator, "form": form, "existing": existing})
+
+
+@role_required()
+def manual_proof_view(request, pk):
+    manual = get_object_or_404(ManualValue.objects.of_organisation(request.organisation), pk=pk)
+    if not manual.proof_file:
+        raise Http404("Pas de fichier justificatif.")
+    return FileResponse(
+        manual.proof_file.open("rb"), as_attachment=True, filename=manual.proof_file.name.rsplit("/", 1)[-1]
+    )
+
+
+@role_required(*MANUAL_ROLES)
+def manual_missing_view(request):
+    missing = missing_manual_values(request.organisation)
+    return render(request, "indicators/manual_missing.html", {"missing": missing})
