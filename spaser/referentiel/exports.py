@@ -46,6 +46,9 @@ def _sheet(workbook, title, headers, rows):
     for row in sheet.iter_rows(min_row=2):
         for cell in row:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
+            # Text typed by users is never a formula (spreadsheet formula injection).
+            if cell.data_type == "f":
+                cell.data_type = "s"
     return sheet
 
 

@@ -261,3 +261,12 @@ def test_criteria_list_query_count_does_not_grow_with_items(client, reader, djan
     client.force_login(reader)
     with django_assert_max_num_queries(8):
         client.get(reverse("referentiel:criteria"))
+
+
+def test_xlsx_export_never_writes_a_formula(client, reader):
+    CriterionFactory(title='=HYPERLINK("http://example.com","clic")')
+    client.force_login(reader)
+    book = openpyxl.load_workbook(io.BytesIO(client.get(reverse("referentiel:criteria_xlsx")).content))
+    cells = [cell for row in book["Critères et clauses"].iter_rows() for cell in row if cell.value]
+    formula = [cell for cell in cells if str(cell.value).startswith("=")]
+    assert formula and all(cell.data_type == "s" for cell in formula)
