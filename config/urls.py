@@ -16,5 +16,7 @@ urlpatterns = [
     path("acteurs/", include("spaser.actors.urls")),
     path("achats/", include("spaser.strategies.urls")),
     path("tableau-de-bord/", include("spaser.indicators.urls")),
+    path("observatoire/", include("spaser.observatory.urls")),
+    path("api/", include("spaser.observatory.api_urls")),
     path("admin/", admin.site.urls),
 ]

@@ -42,6 +42,10 @@ INSTALLED_APPS = [
     "spaser.imports",
     "spaser.actors",
     "spaser.indicators",
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "spaser.observatory",
 ]
 
 MIDDLEWARE = [
@@ -226,4 +230,26 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
+}
+
+# --- Public API (observatory) -----------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "spaser.observatory.api.pagination.BoundedPagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_THROTTLE_CLASSES": ["spaser.observatory.api.throttling.PublicAnonThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"anon": env("SPASER_API_ANON_RATE", default="120/minute")},
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "API publique de l'observatoire SPASER",
+    "DESCRIPTION": "Données publiées, en lecture seule, sous Licence Ouverte 2.0.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
 }

@@ -1,0 +1,71 @@
+"""The public read-only API: référentiels, published indicators, the published plan, contract aggregates."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics
+from rest_framework.response import Response
+
+from spaser.observatory import selectors
+from spaser.observatory.api import filters, serializers
+from spaser.referentiel.models import Criterion, Family
+
+
+class PublicListView(generics.ListAPIView):
+    filter_backends = [filters.StrictFilterBackend]
+
+
+class FamilyList(PublicListView):
+    """Purchase families of the référentiel."""
+
+    serializer_class = serializers.FamilySerializer
+    queryset = Family.objects.select_related("parent").order_by("position", "code")
+
+
+class CriterionList(PublicListView):
+    """Criteria and clauses of the référentiel."""
+
+    serializer_class = serializers.CriterionSerializer
+    queryset = Criterion.objects.order_by("position", "code")
+    filterset_class = filters.CriterionFilter
+
+
+class IndicatorList(PublicListView):
+    """Indicators the organisation publishes, with baseline, targets and measured values."""
+
+    serializer_class = serializers.IndicatorSerializer
+    filterset_class = filters.IndicatorFilter
+
+    def get_queryset(self):
+        return selectors.published_indicators(selectors.home_organisation())
+
+
+class IndicatorDetail(generics.RetrieveAPIView):
+    serializer_class = serializers.IndicatorSerializer
+    lookup_field = "code"
+    filter_backends = [filters.StrictFilterBackend]
+
+    def get_queryset(self):
+        return selectors.published_indicators(selectors.home_organisation())
+
+
+class ProgrammeEntryList(PublicListView):
+    """Published entries of the forward procurement plan (amounts by band only)."""
+
+    serializer_class = serializers.ProgrammeEntrySerializer
+    filterset_class = filters.ProgrammeEntryFilter
+
+    def get_queryset(self):
+        return selectors.plan_entries(selectors.home_organisation())
+
+
+class ContractAggregateList(generics.GenericAPIView):
+    """Contracts of the organisation by year of notification: counts, amounts, social and environmental shares."""
+
+    serializer_class = serializers.ContractAggregateSerializer
+    filter_backends = [filters.StrictFilterBackend]
+    pagination_class = None
+
+    @extend_schema(responses=serializers.ContractAggregateSerializer(many=True))
+    def get(self, request):
+        self.filter_queryset(None)  # rejects unknown parameters
+        rows = selectors.contract_aggregates_by_year(selectors.home_organisation())
+        return Response(serializers.ContractAggregateSerializer(rows, many=True).data)

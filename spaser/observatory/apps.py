@@ -1,0 +1,42 @@
+from django.apps import AppConfig
+
+from spaser.core.navigation import NavEntry, PendingItem
+
+
+class ObservatoryConfig(AppConfig):
+    name = "spaser.observatory"
+    label = "observatory"
+    verbose_name = "Observatoire public"
+    bootstrap_order = 80
+
+    @property
+    def navigation(self):
+        from spaser.observatory.perms import CELL_ROLES
+
+        return [
+            NavEntry(
+                "Observatoire",
+                "observatory:home",
+                description="Les résultats publiés du SPASER, les acheteurs du territoire et les données ouvertes.",
+                public=True,
+                order=850,
+            ),
+            NavEntry(
+                "Cellule TPE/PME",
+                "observatory:inbox",
+                description="Les demandes des entreprises adressées à la cellule d'accompagnement.",
+                roles=CELL_ROLES,
+                order=860,
+            ),
+        ]
+
+    def pending_for(self, request):
+        from spaser.observatory.models import ContactRequest, ContactStatus
+        from spaser.observatory.perms import can_handle_contacts
+
+        if not can_handle_contacts(request):
+            return []
+        count = ContactRequest.objects.of_organisation(request.organisation).filter(status=ContactStatus.NEW).count()
+        from django.urls import reverse
+
+        return [PendingItem("Nouvelles demandes à la cellule TPE/PME", count, reverse("observatory:inbox"))]

@@ -1,0 +1,277 @@
+"""Public reads. Everything the observatory shows goes through these functions, published records only.
+
+Other apps are read through their models' querysets (published-only filters); their services are never called.
+"""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.conf import settings
+from django.db.models import Count, Prefetch, Q, Sum
+
+from spaser.accounts.models import Organisation
+from spaser.contracts.models import Contract
+from spaser.referentiel.enums import SpaserStatus
+from spaser.referentiel.models import Chantier, Indicator, Spaser, Target
+from spaser.strategies.models import ProgrammeEntry
+
+
+def home_organisation() -> Organisation | None:
+    return Organisation.objects.filter(siret=settings.SPASER_ORGANISATION_SIRET).first()
+
+
+def current_spaser(organisation) -> Spaser | None:
+    if organisation is None:
+        return None
+    return (
+        Spaser.objects.of_organisation(organisation)
+        .filter(status=SpaserStatus.ADOPTED)
+        .order_by("-period_end", "-pk")
+        .first()
+    )
+
+
+def published_indicators(organisation):
+    """Indicators of the organisation's SPASERs that an administrator made public, in tree order."""
+    if organisation is None:
+        return Indicator.objects.none()
+    return (
+        Indicator.objects.of_organisation(organisation)
+        .filter(publication__is_public=True, spaser__status=SpaserStatus.ADOPTED)
+        .select_related("chantier", "spaser", "publication")
+        .prefetch_related(Prefetch("targets", queryset=Target.objects.order_by("year")))
+        .order_by("spaser", "position", "code")
+    )
+
+
+def published_indicator(organisation, code: str) -> Indicator | None:
+    return published_indicators(organisation).filter(code=code).first()
+
+
+def spaser_overview(spaser: Spaser, indicators) -> list[dict]:
+    """Axes → chantiers, each chantier with its published indicators only."""
+    by_chantier: dict[int, list] = {}
+    for indicator in indicators:
+        by_chantier.setdefault(indicator.chantier_id, []).append(indicator)
+    chantiers = Chantier.objects.filter(spaser=spaser).select_related("theme__axis").order_by("position", "code")
+    axes: dict[int, dict] = {}
+    for chantier in chantiers:
+        axis = chantier.theme.axis
+        key = axis.pk if axis else 0
+        entry = axes.setdefault(key, {"axis": axis, "chantiers": []})
+        entry["chantiers"].append({"chantier": chantier, "indicators": by_chantier.get(chantier.pk, [])})
+    return list(axes.values())
+
+
+def trajectory(indicator) -> list[dict]:
+    """Baseline, targets and (once the indicators app stores them) actual values, by year."""
+    from spaser.observatory import indicator_values
+
+    points: dict[int, dict] = {}
+
+    def point(year):
+        return points.setdefault(year, {"year": year, "baseline": None, "target": None, "value": None})
+
+    if indicator.baseline_year and indicator.baseline_value is not None:
+        point(indicator.baseline_year)["baseline"] = indicator.baseline_value
+    for target in indicator.targets.all():
+        point(target.year)["target"] = target.value
+    for year, value in indicator_values.values_by_year(indicator).items():
+        point(year)["value"] = value
+    return [points[year] for year in sorted(points)]
+
+
+# --- Forward procurement plan ---------------------------------------------------------------------------
+
+AMOUNT_BANDS = [
+    (Decimal("40000"), "moins de 40 000 € HT"),
+    (Decimal("90000"), "de 40 000 à 90 000 € HT"),
+    (Decimal("221000"), "de 90 000 à 221 000 € HT"),
+    (Decimal("1000000"), "de 221 000 € à 1 M€ HT"),
+    (Decimal("5538000"), "de 1 M€ à 5,5 M€ HT"),
+]
+TOP_BAND = "plus de 5,5 M€ HT"
+BAND_KEYS = ["lt40k", "40k-90k", "90k-221k", "221k-1m", "1m-5.5m", "gt5.5m"]
+
+
+def amount_band(amount) -> str:
+    """The public band of an estimated amount: companies never see the exact estimate."""
+    for limit, label in AMOUNT_BANDS:
+        if amount < limit:
+            return label
+    return TOP_BAND
+
+
+def amount_band_key(amount) -> str:
+    for index, (limit, _label) in enumerate(AMOUNT_BANDS):
+        if amount < limit:
+            return BAND_KEYS[index]
+    return BAND_KEYS[-1]
+
+
+def band_range(key: str) -> tuple[Decimal | None, Decimal | None]:
+    limits = [None] + [limit for limit, _ in AMOUNT_BANDS] + [None]
+    index = BAND_KEYS.index(key)
+    return limits[index], limits[index + 1]
+
+
+def plan_entries(organisation):
+    if organisation is None:
+        return ProgrammeEntry.objects.none()
+    return (
+        ProgrammeEntry.objects.of_organisation(organisation)
+        .published()
+        .select_related("family", "direction")
+        .order_by("year", "planned_quarter", "planned_launch_date", "subject", "pk")
+    )
+
+
+def plan_filtered(queryset, data: dict):
+    if q := (data.get("q") or "").strip():
+        queryset = queryset.filter(subject__icontains=q)
+    if year := data.get("year"):
+        queryset = queryset.filter(year=year)
+    if quarter := data.get("quarter"):
+        queryset = queryset.filter(planned_quarter=quarter)
+    if family := data.get("family"):
+        queryset = queryset.filter(Q(family_id=family) | Q(family__parent_id=family))
+    if nature := data.get("nature"):
+        queryset = queryset.filter(nature=nature)
+    if band := data.get("band"):
+        low, high = band_range(band)
+        if low is not None:
+            queryset = queryset.filter(estimated_amount__gte=low)
+        if high is not None:
+            queryset = queryset.filter(estimated_amount__lt=high)
+    return queryset
+
+
+# --- Contracts ------------------------------------------------------------------------------------------
+
+SOCIAL = Q(social_clause=True) | Q(social_criterion=True) | Q(social_reserved=True)
+ENVIRONMENTAL = Q(environmental_clause=True) | Q(environmental_criterion=True)
+
+
+def organisation_contracts(organisation):
+    if organisation is None:
+        return Contract.objects.none()
+    return Contract.objects.of_buyer(organisation)
+
+
+def contract_totals(queryset) -> dict:
+    totals = queryset.aggregate(
+        count=Count("pk"),
+        amount=Sum("initial_amount"),
+        published=Count("pk", filter=Q(considerations_published=True)),
+        social=Count("pk", filter=SOCIAL),
+        environmental=Count("pk", filter=ENVIRONMENTAL),
+    )
+    totals["social_share"] = _share(totals["social"], totals["published"])
+    totals["environmental_share"] = _share(totals["environmental"], totals["published"])
+    return totals
+
+
+def _share(part, whole):
+    if not whole:
+        return None
+    return round(100 * part / whole, 1)
+
+
+def contract_years(organisation) -> list[int]:
+    return sorted(
+        {
+            date.year
+            for date in organisation_contracts(organisation).exclude(notified_on=None).dates("notified_on", "year")
+        },
+        reverse=True,
+    )
+
+
+def contract_aggregates_by_year(organisation) -> list[dict]:
+    rows = []
+    queryset = organisation_contracts(organisation).exclude(notified_on=None)
+    for year in contract_years(organisation):
+        rows.append({"year": year, **contract_totals(queryset.filter(notified_on__year=year))})
+    return rows
+
+
+# --- Territory ------------------------------------------------------------------------------------------
+
+
+@dataclass
+class BuyerRow:
+    siret: str
+    name: str
+    kind: str
+    kind_label: str
+    departement_code: str
+    count: int
+    amount: Decimal | None
+    published: int
+    social: int
+    environmental: int
+
+    @property
+    def social_share(self):
+        return _share(self.social, self.published)
+
+    @property
+    def environmental_share(self):
+        return _share(self.environmental, self.published)
+
+
+def territory_buyers(*, region_code: str, year: int | None = None, kind: str = "") -> list[BuyerRow]:
+    """Every public buyer with contracts executed in the region (or located in it), with its indicators.
+
+    One grouped query. Buyers are public bodies: their names and SIRET are public data.
+    """
+    contracts = Contract.objects.filter(Q(place_region__code=region_code) | Q(buyer__region_code=region_code))
+    if year:
+        contracts = contracts.filter(notified_on__year=year)
+    if kind:
+        contracts = contracts.filter(buyer__kind=kind)
+    rows = (
+        contracts.values("buyer__siret", "buyer__name", "buyer__kind", "buyer__departement_code")
+        .annotate(
+            count=Count("pk"),
+            amount=Sum("initial_amount"),
+            published=Count("pk", filter=Q(considerations_published=True)),
+            social=Count("pk", filter=SOCIAL),
+            environmental=Count("pk", filter=ENVIRONMENTAL),
+        )
+        .order_by("buyer__kind", "buyer__name", "buyer__siret")
+    )
+    from spaser.accounts.enums import OrganisationKind
+
+    labels = dict(OrganisationKind.choices)
+    return [
+        BuyerRow(
+            siret=row["buyer__siret"],
+            name=row["buyer__name"],
+            kind=row["buyer__kind"],
+            kind_label=labels.get(row["buyer__kind"], row["buyer__kind"]),
+            departement_code=row["buyer__departement_code"],
+            count=row["count"],
+            amount=row["amount"],
+            published=row["published"],
+            social=row["social"],
+            environmental=row["environmental"],
+        )
+        for row in rows
+    ]
+
+
+def by_departement(rows: list[BuyerRow]) -> dict[str, dict]:
+    result: dict[str, dict] = {}
+    for row in rows:
+        entry = result.setdefault(
+            row.departement_code or "?", {"count": 0, "published": 0, "social": 0, "environmental": 0}
+        )
+        entry["count"] += row.count
+        entry["published"] += row.published
+        entry["social"] += row.social
+        entry["environmental"] += row.environmental
+    for entry in result.values():
+        entry["social_share"] = _share(entry["social"], entry["published"])
+        entry["environmental_share"] = _share(entry["environmental"], entry["published"])
+    return result
