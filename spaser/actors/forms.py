@@ -29,7 +29,10 @@ class ActorSearchForm(forms.Form):
     rayon = forms.TypedChoiceField(
         label="Rayon autour du lieu", required=False, choices=RADIUS_CHOICES, coerce=int, empty_value=None
     )
-    departement = forms.ChoiceField(label="Département", required=False)
+    # A code, not a 100-option list: rendering long selects dominated the page time (benchmarks/actors_search.py).
+    departement = forms.CharField(
+        label="Département (code)", required=False, max_length=3, help_text="Par exemple : 37."
+    )
     lat = forms.FloatField(label="Latitude du point", required=False, min_value=-90, max_value=90)
     lon = forms.FloatField(label="Longitude du point", required=False, min_value=-180, max_value=180)
 
@@ -50,12 +53,17 @@ class ActorSearchForm(forms.Form):
         self.fields["famille"].choices = [("", "Toutes")] + [
             (family.code, family.label) for family in Family.objects.exclude(parent=None).order_by("label")
         ]
-        self.fields["departement"].choices = [("", "Tous")] + [
-            (departement.code, str(departement)) for departement in Departement.objects.order_by("code")
-        ]
         for _name, field in self.fields.items():
             if not isinstance(field.widget, forms.CheckboxSelectMultiple):
                 field.widget.attrs.setdefault("class", "form-select" if hasattr(field, "choices") else "form-control")
+
+    def clean_departement(self):
+        code = self.cleaned_data["departement"].strip().upper()
+        if code and len(code) == 1:
+            code = code.zfill(2)
+        if code and not Departement.objects.filter(code=code).exists():
+            raise ValidationError(f"Aucun département n'a le code « {code} ».")
+        return code
 
     def clean(self):
         data = super().clean()
@@ -125,6 +133,14 @@ class ActorCorrectionForm(forms.Form):
         if siret and (error := siret_error(siret)):
             raise ValidationError(error)
         return siret
+
+    def clean_departement(self):
+        code = self.cleaned_data["departement"].strip().upper()
+        if code and len(code) == 1:
+            code = code.zfill(2)
+        if code and not Departement.objects.filter(code=code).exists():
+            raise ValidationError(f"Aucun département n'a le code « {code} ».")
+        return code
 
     def clean(self):
         data = super().clean()

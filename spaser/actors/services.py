@@ -11,6 +11,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from django.core.cache import cache
 from django.db import transaction
 
 from spaser.actors import geometry
@@ -51,6 +52,23 @@ def city_without_cedex(city: str) -> str:
     if "cedex" in words:
         words = words[: words.index("cedex")]
     return " ".join(words)
+
+
+# --- Cache version -----------------------------------------------------------------------------------
+
+VERSION_KEY = "actors:data-version"
+
+
+def data_version() -> int:
+    """Bumped by every write on actors: cached map answers of an older version are never served."""
+    return cache.get_or_set(VERSION_KEY, 1, timeout=None)
+
+
+def data_version_bump() -> None:
+    try:
+        cache.incr(VERSION_KEY)
+    except ValueError:  # not set yet (or evicted): any new value invalidates the old keys
+        cache.set(VERSION_KEY, data_version() + 1, timeout=None)
 
 
 # --- Taxonomies -------------------------------------------------------------------------------------
@@ -328,6 +346,7 @@ def actor_recompute(*, actor: Actor, lookup: CommuneLookup | None = None, family
     from spaser.referentiel.models import Family
 
     actor.families.set(list(Family.objects.filter(code__in=values.get("families", []))))
+    transaction.on_commit(data_version_bump)
     return actor
 
 
@@ -388,4 +407,5 @@ def actor_publish(*, actor: Actor, by, published: bool) -> Actor:
     actor._history_user = by
     actor._change_reason = "Publication sur la carte publique" if published else "Retrait de la carte publique"
     actor.save(update_fields=["is_published", "updated_at"])
+    transaction.on_commit(data_version_bump)
     return actor

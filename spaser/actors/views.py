@@ -1,8 +1,12 @@
 import datetime as dt
+import hashlib
+import json
+import math
 
 from django import forms
 from django.conf import settings
 from django.contrib import messages
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -87,26 +91,47 @@ def actor_export_view(request, fmt):
 
 
 def _bbox(request):
+    """The requested box, snapped outward to a grid (0.1°, or 1° for wide boxes) so that cached answers are
+    reused while the map pans a little."""
     try:
         west, south, east, north = (float(value) for value in request.GET.get("bbox", "").split(","))
     except ValueError:
         return None
     if not (-180 <= west < east <= 180 and -90 <= south < north <= 90):
         return None
-    return west, south, east, north
+    step = 1.0 if max(east - west, north - south) > 10 else 0.1
+    return (
+        max(-180.0, math.floor(west / step) * step),
+        max(-90.0, math.floor(south / step) * step),
+        min(180.0, math.ceil(east / step) * step),
+        min(90.0, math.ceil(north / step) * step),
+    )
+
+
+GEOJSON_CACHE_SECONDS = 300
 
 
 def _geojson(request, *, public: bool):
+    bbox = _bbox(request)
+    params = sorted((key, value) for key, value in request.GET.lists() if key not in ("bbox", "page"))
+    raw_key = f"{public}|{services.data_version()}|{params}|{bbox}"
+    key = "actors:geojson:" + hashlib.sha256(raw_key.encode()).hexdigest()
+    cached = cache.get(key)
+    if cached is not None:
+        return HttpResponse(cached, content_type="application/json")
     form = ActorSearchForm(request.GET, public=public)
     if not form.is_valid():
         return JsonResponse({"errors": form.errors}, status=400)
     base = Actor.objects.all() if public else Actor.objects.visible_to(request.user)
-    collection = selectors.map_features(form.filters(), base, bbox=_bbox(request))
+    collection = selectors.map_features(form.filters(), base, bbox=bbox)
     detail = "actors:public_detail" if public else "actors:detail"
+    prefix = reverse(detail, args=[0])[:-2]  # "/acteurs/0/" → "/acteurs/": one reverse, not one per point
     for feature in collection["features"]:
         if "id" in feature["properties"]:
-            feature["properties"]["url"] = reverse(detail, args=[feature["properties"]["id"]])
-    return JsonResponse(collection)
+            feature["properties"]["url"] = f"{prefix}{feature['properties']['id']}/"
+    body = json.dumps(collection, separators=(",", ":"))
+    cache.set(key, body, GEOJSON_CACHE_SECONDS)
+    return HttpResponse(body, content_type="application/json")
 
 
 @require_GET
