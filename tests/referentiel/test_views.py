@@ -270,3 +270,32 @@ def test_xlsx_export_never_writes_a_formula(client, reader):
     cells = [cell for row in book["Critères et clauses"].iter_rows() for cell in row if cell.value]
     formula = [cell for cell in cells if str(cell.value).startswith("=")]
     assert formula and all(cell.data_type == "s" for cell in formula)
+
+
+def test_buyer_moves_a_theme_out_of_its_axis_and_edits_the_spaser(client, buyer):
+    spaser = Spaser.objects.get()
+    theme = spaser.themes.get(code="C2")
+    client.force_login(buyer)
+    data = {"axis": "", "title": theme.title, "description": "", "position": theme.position}
+    assert client.post(reverse("referentiel:theme_edit", args=[theme.pk]), data).status_code == 302
+    theme.refresh_from_db()
+    assert theme.axis is None
+    page = client.get(reverse("referentiel:spaser_detail", args=[spaser.pk])).content.decode()
+    assert page.index("Parties transversales") < page.index("Décarboner la flotte automobile")
+    url = reverse("referentiel:spaser_edit", args=[spaser.pk])
+    data = {"title": spaser.title, "version": "2025.1", "status": "adopted", "period_start": 2028, "period_end": 2027}
+    assert client.post(url, data).status_code == 200
+    data["period_start"] = 2023
+    assert client.post(url, data).status_code == 302
+    spaser.refresh_from_db()
+    assert spaser.version == "2025.1" and spaser.history.count() == 2
+
+
+def test_admin_sets_the_organisation_form_threshold(client, defaults_loaded, member_of):
+    admin = member_of(Role.ADMIN, organisation=defaults_loaded)
+    client.force_login(admin)
+    data = {"buyer_kind": "sub_central", "strategy_form_threshold": "25000"}
+    assert client.post(reverse("referentiel:settings_edit"), data).status_code == 302
+    query = {"buyer_kind": "sub_central", "nature": "services", "launch_date": "2026-09-01", "amount": "30000"}
+    answer = client.get(reverse("referentiel:thresholds"), query).context["answer"]
+    assert answer.applies("strategy_form") is True
