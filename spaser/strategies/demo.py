@@ -71,7 +71,7 @@ def demo_projects_ensure() -> int:
         organisation=organisation, entry_ids=[entries[0].pk, entries[4].pk], publish=True
     )
 
-    def complete(project, by, **extra):
+    def complete(project, by, clauses=(ENV_CLAUSE,), **extra):
         data = {
             "planned_launch_date": datetime.date(2026, 10, 1),
             "duration_months": 36,
@@ -93,7 +93,7 @@ def demo_projects_ensure() -> int:
             by=by,
             data=data,
             criteria=CRITERIA,
-            clauses=[ENV_CLAUSE],
+            clauses=list(clauses),
             expected_version=project.version,
         )
 
@@ -105,14 +105,11 @@ def demo_projects_ensure() -> int:
     services.project_submit(project=cleaning, by=prescriber)
     # 3. Sent back for changes.
     laptops = services.project_create_from_entry(entry=entries[2], by=buyer)
-    laptops = complete(laptops, buyer, insertion_clause=False, social_justification="")
-    laptops.refresh_from_db()
-    laptops = services.project_update(
-        project=laptops,
-        by=buyer,
-        data={"social_justification": "Achat de matériel standard sur étagère."},
-        expected_version=laptops.version,
-    )
+    social_clause = {
+        "label": "Préparation et livraison confiées à une entreprise adaptée",
+        "dimension": ClauseDimension.SOCIAL,
+    }
+    laptops = complete(laptops, buyer, clauses=(ENV_CLAUSE, social_clause), insertion_clause=False)
     services.project_submit(project=laptops, by=buyer)
     services.project_request_changes(
         project=laptops, by=buyer, comment="Prévoir une clause de reprise des anciens postes (réemploi)."

@@ -62,6 +62,12 @@ class FrenchDecimalField(forms.Field):
         return number
 
 
+class CheckboxList(forms.CheckboxSelectMultiple):
+    """One Bootstrap "form-check" per option, each label tied to its box."""
+
+    template_name = "strategies/widgets/checkbox_list.html"
+
+
 class DateInput(forms.DateInput):
     input_type = "date"
 
@@ -222,13 +228,13 @@ class ProjectForm(DirectionScopedMixin, forms.ModelForm):
     environmental_domains = forms.MultipleChoiceField(
         label="Domaines environnementaux concernés",
         choices=EnvironmentalDomain.choices,
-        widget=forms.CheckboxSelectMultiple,
+        widget=CheckboxList,
         required=False,
     )
     social_devices = forms.MultipleChoiceField(
         label="Autres dispositifs sociaux",
         choices=SocialDevice.choices,
-        widget=forms.CheckboxSelectMultiple,
+        widget=CheckboxList,
         required=False,
     )
 
@@ -308,7 +314,19 @@ class ProjectForm(DirectionScopedMixin, forms.ModelForm):
         return project
 
 
-class AwardCriterionForm(forms.Form):
+class RowForm(forms.Form):
+    """A formset row counts as filled only when one of its typed fields is: a select showing its first option
+    (criterion type, dimension) posts a value even when the user left the row alone."""
+
+    typed_fields: tuple[str, ...] = ()
+
+    def has_changed(self):
+        return any(name in self.changed_data for name in self.typed_fields)
+
+
+class AwardCriterionForm(RowForm):
+    typed_fields = ("label", "weight", "description")
+
     label = forms.CharField(label="Critère", max_length=255)
     kind = forms.ChoiceField(label="Type", choices=CriterionKind.choices)
     weight = FrenchDecimalField(label="Pondération (%)", min_value=0, max_value=100, help_text="Ex. 12,5 %")
@@ -317,7 +335,9 @@ class AwardCriterionForm(forms.Form):
     source = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
 
-class ClauseForm(forms.Form):
+class ClauseForm(RowForm):
+    typed_fields = ("label", "wording")
+
     label = forms.CharField(label="Intitulé", max_length=255)
     dimension = forms.ChoiceField(label="Dimension", choices=ClauseDimension.choices)
     kind = forms.ChoiceField(label="Type", choices=ClauseKind.choices, initial=ClauseKind.EXECUTION_CONDITION)
@@ -325,7 +345,9 @@ class ClauseForm(forms.Form):
     source = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
 
-class LotForm(forms.Form):
+class LotForm(RowForm):
+    typed_fields = ("number", "title", "estimated_amount")
+
     number = forms.IntegerField(label="N°", min_value=1, max_value=999)
     title = forms.CharField(label="Intitulé du lot", max_length=255)
     estimated_amount = FrenchDecimalField(label="Montant estimé HT (€)", strictly_positive=True)
@@ -333,12 +355,14 @@ class LotForm(forms.Form):
 
 class BaseRowsFormSet(forms.BaseFormSet):
     def rows(self) -> list[dict]:
-        """The filled, non-deleted rows (empty extra rows are ignored)."""
-        return [
-            {key: value for key, value in form.cleaned_data.items() if key != "DELETE"}
-            for form in self.forms
-            if form.has_changed() and form.is_valid() and not form.cleaned_data.get("DELETE")
-        ]
+        """The kept rows: every existing row not marked for deletion, and the extra rows the user filled in."""
+        rows = []
+        for index, form in enumerate(self.forms):
+            existing = index < self.initial_form_count()
+            if not (existing or form.has_changed()) or not form.is_valid() or form.cleaned_data.get("DELETE"):
+                continue
+            rows.append({key: value for key, value in form.cleaned_data.items() if key != "DELETE"})
+        return rows
 
 
 class LotFormSet(BaseRowsFormSet):
@@ -424,6 +448,23 @@ class ProgrammeEntryForm(DirectionScopedMixin, forms.ModelForm):
         return cleaned
 
 
+ATTACHMENT_EXTENSIONS = (".pdf", ".odt", ".ods", ".docx", ".xlsx", ".png", ".jpg", ".jpeg", ".txt", ".csv")
+ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
+
+
+class AttachmentForm(forms.Form):
+    label = forms.CharField(label="Intitulé de la pièce", max_length=255)
+    file = forms.FileField(label="Fichier", help_text="PDF, bureautique, image ou texte ; 10 Mo au plus.")
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if not upload.name.lower().endswith(ATTACHMENT_EXTENSIONS):
+            raise ValidationError("Type de fichier non accepté (" + ", ".join(ATTACHMENT_EXTENSIONS) + ").")
+        if upload.size > ATTACHMENT_MAX_BYTES:
+            raise ValidationError("Le fichier dépasse 10 Mo.")
+        return upload
+
+
 class ProgrammeImportForm(forms.Form):
     file = forms.FileField(label="Tableur de programmation (.xlsx)", help_text="5 Mo au plus.")
     year = forms.IntegerField(
@@ -455,7 +496,7 @@ class SettingsForm(forms.ModelForm):
     class Meta:
         model = StrategySettings
         fields = ["env_weight_min", "env_weight_max", "opinion_amount_threshold", "opinion_families"]
-        widgets = {"opinion_families": forms.CheckboxSelectMultiple}
+        widgets = {"opinion_families": CheckboxList}
 
     def clean(self):
         cleaned = super().clean()

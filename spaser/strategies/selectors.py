@@ -6,10 +6,12 @@ from decimal import Decimal
 from django.db.models import Max
 from django.utils import timezone
 
+from spaser.accounts.models import Direction
 from spaser.referentiel.enums import BuyerKind, Dimension
 from spaser.referentiel.models import BuyerSettings, Criterion, Family, LegalObligation
+from spaser.referentiel.selectors import resolve_family
 from spaser.referentiel.thresholds import applicable_rules
-from spaser.strategies import compliance
+from spaser.strategies import compliance, programme_import
 from spaser.strategies.enums import CheckStatus
 from spaser.strategies.models import ProgrammeEntry, PurchaseProject, StrategySettings
 
@@ -129,4 +131,28 @@ def findings_by_status(report: compliance.Report) -> dict[str, list]:
 def programme_years(organisation) -> list[int]:
     return sorted(
         set(ProgrammeEntry.objects.of_organisation(organisation).values_list("year", flat=True)), reverse=True
+    )
+
+
+def import_lookups(organisation) -> programme_import.Lookups:
+    """What programme rows are matched against: the organisation's directions and every purchase family."""
+    directions = {}
+    for direction in Direction.objects.filter(organisation=organisation):
+        directions[programme_import.normalise(direction.code)] = direction.pk
+        directions[programme_import.normalise(direction.name)] = direction.pk
+    families, natures = {}, {}
+    for family in Family.objects.all():
+        families[programme_import.normalise(family.code)] = family.pk
+        families[programme_import.normalise(family.label)] = family.pk
+        natures[family.pk] = family.nature
+    cache = {}
+
+    def cpv_family(code):
+        if code not in cache:
+            family = resolve_family(code)
+            cache[code] = family.pk if family else None
+        return cache[code]
+
+    return programme_import.Lookups(
+        directions=directions, families=families, family_natures=natures, cpv_family=cpv_family
     )

@@ -18,6 +18,7 @@ from spaser.referentiel.selectors import resolve_family
 from spaser.strategies import compliance, notifications, selectors, workflow
 from spaser.strategies.enums import ClauseKind, CriterionKind, Transition
 from spaser.strategies.models import (
+    Attachment,
     AwardCriterion,
     Clause,
     Lot,
@@ -296,6 +297,14 @@ def project_add_referentiel_item(*, project: PurchaseProject, criterion: Criteri
     project.save(update_fields=["version", "updated_at"])
     _refresh_blocking(project)
     return item
+
+
+@transaction.atomic
+def attachment_add(*, project: PurchaseProject, by, label: str, file) -> Attachment:
+    attachment = Attachment(project=project, label=label.strip(), file=file, uploaded_by=by)
+    attachment.full_clean()
+    attachment.save()
+    return attachment
 
 
 # --- Workflow --------------------------------------------------------------------------------------------------

@@ -3,7 +3,7 @@ import datetime
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -12,11 +12,8 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 
 from spaser.accounts.enums import Role
-from spaser.accounts.models import Direction
 from spaser.core.decorators import role_required
 from spaser.core.forms import apply_validation_error
-from spaser.referentiel.models import Family
-from spaser.referentiel.selectors import resolve_family
 from spaser.strategies import exports, forms, perms, presenters, programme_import, selectors, services, workflow
 from spaser.strategies.enums import Transition
 from spaser.strategies.models import ProgrammeEntry, ProgrammeImport, PurchaseProject
@@ -123,6 +120,8 @@ def project_detail_view(request, pk):
             "document": presenters.document(project, report),
             "logs": project.transition_logs.select_related("user"),
             "transitions": _transition_forms(request, project),
+            "attachments": project.attachments.select_related("uploaded_by"),
+            "attachment_form": forms.AttachmentForm() if perms.can_edit_project(request, project) else None,
             "can_edit": perms.can_edit_project(request, project),
         },
     )
@@ -295,6 +294,30 @@ def project_transition_view(request, pk, transition):
     return redirect("strategies:project_detail", pk=project.pk)
 
 
+@require_POST
+@role_required(Role.BUYER, Role.PRESCRIBER)
+def attachment_add_view(request, pk):
+    project = _editable_project(request, pk)
+    form = forms.AttachmentForm(request.POST, request.FILES)
+    if form.is_valid():
+        services.attachment_add(
+            project=project, by=request.user, label=form.cleaned_data["label"], file=form.cleaned_data["file"]
+        )
+        messages.success(request, "La pièce jointe a été ajoutée.")
+    else:
+        errors = [error for field_errors in form.errors.values() for error in field_errors]
+        messages.error(request, "Pièce jointe refusée : " + " ".join(errors))
+    return redirect(reverse("strategies:project_detail", args=[project.pk]) + "#pieces")
+
+
+@role_required()
+def attachment_download_view(request, pk, attachment_pk):
+    project = _project(request, pk)
+    attachment = get_object_or_404(project.attachments, pk=attachment_pk)
+    name = attachment.file.name.rsplit("/", 1)[-1]
+    return FileResponse(attachment.file.open("rb"), as_attachment=True, filename=name)
+
+
 def _print_context(request, project):
     return {
         "project": project,
@@ -438,29 +461,6 @@ def programme_publish_view(request):
     return redirect("strategies:programme_list")
 
 
-def _lookups(organisation) -> programme_import.Lookups:
-    directions = {}
-    for direction in Direction.objects.filter(organisation=organisation):
-        directions[programme_import.normalise(direction.code)] = direction.pk
-        directions[programme_import.normalise(direction.name)] = direction.pk
-    families, natures = {}, {}
-    for family in Family.objects.all():
-        families[programme_import.normalise(family.code)] = family.pk
-        families[programme_import.normalise(family.label)] = family.pk
-        natures[family.pk] = family.nature
-    cache = {}
-
-    def cpv_family(code):
-        if code not in cache:
-            family = resolve_family(code)
-            cache[code] = family.pk if family else None
-        return cache[code]
-
-    return programme_import.Lookups(
-        directions=directions, families=families, family_natures=natures, cpv_family=cpv_family
-    )
-
-
 @role_required(Role.BUYER)
 def programme_import_view(request):
     form = forms.ProgrammeImportForm(
@@ -485,7 +485,7 @@ def programme_import_preview_view(request, pk):
         ProgrammeImport.objects.filter(organisation=request.organisation, confirmed_at__isnull=True), pk=pk
     )
     preview = programme_import.preview(
-        bytes(pending.content), lookups=_lookups(request.organisation), default_year=pending.year
+        bytes(pending.content), lookups=selectors.import_lookups(request.organisation), default_year=pending.year
     )
     if request.method == "POST":
         if preview.errors or not preview.valid_rows:

@@ -243,3 +243,47 @@ def test_home_shows_what_waits_for_each_role(client, people, organisation, direc
     client.force_login(people[Role.READER])
     page = client.get(reverse("core:home")).content.decode()
     assert not any(label in page for label in expectations.values())
+
+
+def test_saving_the_page_unchanged_keeps_existing_rows_and_deletes_only_ticked_ones(buyer_client, organisation):
+    project = PurchaseProjectFactory(organisation=organisation, compliant=True)
+    url = reverse("strategies:project_edit", args=[project.pk])
+    page = buyer_client.get(url)
+    form = page.context["form"]
+    data = {name: value for name, value in form.initial.items() if value is not None and not isinstance(value, list)}
+    for formset in (page.context["criteria_formset"], page.context["clauses_formset"], page.context["lots_formset"]):
+        management = formset.management_form
+        data.update({f"{formset.prefix}-{key}": value for key, value in management.initial.items()})
+        for index, initial in enumerate(formset.initial or []):
+            data.update(
+                {f"{formset.prefix}-{index}-{key}": value for key, value in initial.items() if value is not None}
+            )
+    data.update({"direction": "", "family": "", "insertion_clause": "on", "is_allotted": ""})
+    data = {key: value for key, value in data.items() if value is not False and value != ""}
+    response = buyer_client.post(url, data)
+    assert response.status_code == 302, [
+        (label, f.errors, f.non_form_errors()) for label, f in response.context["formset_errors"]
+    ]
+    assert project.award_criteria.count() == 3 and project.clauses.count() == 1
+    data["version"] = 2
+    data["criteria-0-DELETE"] = "on"
+    assert buyer_client.post(url, data).status_code == 302
+    assert list(project.award_criteria.values_list("label", flat=True)) == ["Technique", "Environnement"]
+
+
+def test_attachment_upload_and_download(buyer_client, organisation):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    project = PurchaseProjectFactory(organisation=organisation)
+    url = reverse("strategies:attachment_add", args=[project.pk])
+    buyer_client.post(
+        url, {"label": "Compte rendu de sourçage", "file": SimpleUploadedFile("cr.pdf", b"%PDF-1.4 test")}
+    )
+    attachment = project.attachments.get()
+    response = buyer_client.get(reverse("strategies:attachment_download", args=[project.pk, attachment.pk]))
+    assert b"".join(response.streaming_content) == b"%PDF-1.4 test"
+    refused = buyer_client.post(
+        url, {"label": "Programme", "file": SimpleUploadedFile("virus.exe", b"MZ")}, follow=True
+    )
+    assert "Type de fichier non accepté" in text(refused)
+    assert project.attachments.count() == 1

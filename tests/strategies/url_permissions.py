@@ -1,5 +1,7 @@
+from django.core.files.uploadedfile import SimpleUploadedFile
+
 from spaser.accounts.enums import Role
-from spaser.strategies.models import ProgrammeImport
+from spaser.strategies.models import Attachment, ProgrammeImport
 from tests.permission_matrix import Expect
 from tests.referentiel.factories import CriterionFactory, FamilyFactory
 from tests.strategies.factories import ProgrammeEntryFactory, PurchaseProjectFactory
@@ -14,6 +16,17 @@ OBJECT_READ = {"anonymous": 302, "staff": 403, "outsider": 404, "*": 200}
 
 def _project(ctx):
     return {"pk": PurchaseProjectFactory(organisation=ctx.organisation).pk}
+
+
+def _attachment(ctx):
+    project = PurchaseProjectFactory(organisation=ctx.organisation)
+    attachment = Attachment.objects.create(
+        project=project,
+        label="Étude de sourçage",
+        file=SimpleUploadedFile("sourcage.txt", b"compte rendu"),
+        uploaded_by=ctx.users[Role.BUYER.value],
+    )
+    return {"pk": project.pk, "attachment_pk": attachment.pk}
 
 
 def _foreign_project(ctx):
@@ -61,6 +74,14 @@ EXPECTATIONS = [
         status={"anonymous": 302, "staff": 403, "outsider": 200, "*": 404},
     ),
     Expect("strategies:project_print", kwargs=_project, status=OBJECT_READ),
+    # An empty upload is refused with a message and a redirect to the form's page.
+    Expect(
+        "strategies:attachment_add",
+        method="post",
+        kwargs=_project,
+        status={"anonymous": 302, "buyer": 302, "prescriber": 302, "*": 403},
+    ),
+    Expect("strategies:attachment_download", kwargs=_attachment, status=OBJECT_READ),
     Expect("strategies:project_pdf", kwargs=_project, status=OBJECT_READ),
     Expect("strategies:project_edit", kwargs=_project, status=EDITORS),
     Expect(
