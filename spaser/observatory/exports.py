@@ -17,6 +17,7 @@ from pathlib import Path
 from django.http import HttpResponse
 from django.utils import timezone
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 
 from spaser.observatory import selectors
 from spaser.referentiel.models import Chantier, Criterion
@@ -46,8 +47,10 @@ def _plain(value):
 
 def indicator_rows(organisation) -> list[dict]:
     rows = []
-    for indicator in selectors.published_indicators(organisation):
-        for point in selectors.trajectory(indicator):
+    indicators = list(selectors.published_indicators(organisation))
+    states = selectors.indicator_states(indicators, organisation)
+    for indicator in indicators:
+        for point in selectors.trajectory(indicator, states.get(indicator.pk)):
             for kind in ("baseline", "target", "value"):
                 if point.get(kind) is None:
                     continue
@@ -61,6 +64,7 @@ def indicator_rows(organisation) -> list[dict]:
                         "annee": point["year"],
                         "nature_valeur": {"baseline": "reference", "target": "cible", "value": "mesure"}[kind],
                         "valeur": point[kind],
+                        "statut": (point["status"] or "") if kind == "value" else "",
                     }
                 )
     return rows
@@ -269,10 +273,19 @@ def xlsx_bytes(rows: Iterable[dict], names: list[str], *, title: str) -> bytes:
     sheet = workbook.create_sheet(title=title[:31])
     sheet.append(names)
     for row in rows:
-        sheet.append([_xlsx_value(row.get(name)) for name in names])
+        sheet.append([_xlsx_cell(sheet, _xlsx_value(row.get(name))) for name in names])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def _xlsx_cell(sheet, value):
+    """Text is always written as text: a value starting with "=" never becomes a formula (formula injection)."""
+    if isinstance(value, str) and value.startswith("="):
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.data_type = "s"
+        return cell
+    return value
 
 
 def _xlsx_value(value):

@@ -22,16 +22,12 @@ def report_context(report: SpaserReport) -> dict:
     organisation = report.organisation
     spaser = selectors.current_spaser(organisation)
     indicators = list(selectors.published_indicators(organisation))
+    states = selectors.indicator_states(indicators, organisation, report.year)
     blocks = []
     for indicator in indicators:
-        points = selectors.trajectory(indicator)
+        points = selectors.trajectory(indicator, states.get(indicator.pk))
         current = next((p for p in points if p["year"] == report.year), None)
-        late = bool(
-            current
-            and current["target"] is not None
-            and current["value"] is not None
-            and current["value"] < current["target"]
-        )
+        late = bool(current and current["status"] == "late")
         blocks.append(
             {
                 "indicator": indicator,

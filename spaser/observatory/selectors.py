@@ -63,21 +63,43 @@ def spaser_overview(spaser: Spaser, indicators) -> list[dict]:
     return list(axes.values())
 
 
-def trajectory(indicator) -> list[dict]:
-    """Baseline, targets and (once the indicators app stores them) actual values, by year."""
+def indicator_states(indicators, organisation, year=None) -> dict:
+    """Stored values and statuses of published indicators, by indicator pk (see indicator_values)."""
+    from django.utils import timezone
+
     from spaser.observatory import indicator_values
 
+    return indicator_values.states_by_pk(indicators, organisation, year or timezone.localdate().year)
+
+
+def trajectory(indicator, state=None) -> list[dict]:
+    """Baseline, targets, measured values and status, by year.
+
+    `state` comes from indicator_states(); without it the indicator's values are read on their own.
+    """
+    from spaser.observatory import indicator_values
+
+    if state is None:
+        state = indicator_states([indicator], indicator.spaser.organisation).get(indicator.pk)
     points: dict[int, dict] = {}
 
     def point(year):
-        return points.setdefault(year, {"year": year, "baseline": None, "target": None, "value": None})
+        return points.setdefault(
+            year,
+            {"year": year, "baseline": None, "target": None, "value": None, "status": None, "status_label": ""},
+        )
 
     if indicator.baseline_year and indicator.baseline_value is not None:
         point(indicator.baseline_year)["baseline"] = indicator.baseline_value
     for target in indicator.targets.all():
         point(target.year)["target"] = target.value
-    for year, value in indicator_values.values_by_year(indicator).items():
+    for year, value in indicator_values.values_by_year(state).items():
         point(year)["value"] = value
+    for year, entry in points.items():
+        if entry["value"] is not None or entry["target"] is not None:
+            status = indicator_values.status_for(state, year)
+            entry["status"] = status.value if status else None
+            entry["status_label"] = status.label if status else ""
     return [points[year] for year in sorted(points)]
 
 

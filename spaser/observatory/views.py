@@ -55,10 +55,15 @@ def key_figures_view(request, year):
     organisation = selectors.home_organisation()
     contracts = selectors.organisation_contracts(organisation).filter(notified_on__year=year)
     totals = selectors.contract_totals(contracts)
-    empty = {"target": None, "value": None}
+    empty = {"target": None, "value": None, "status": None, "status_label": ""}
+    published = list(selectors.published_indicators(organisation))
+    states = selectors.indicator_states(published, organisation, year)
     indicators = [
-        (indicator, next((p for p in selectors.trajectory(indicator) if p["year"] == year), empty))
-        for indicator in selectors.published_indicators(organisation)
+        (
+            indicator,
+            next((p for p in selectors.trajectory(indicator, states.get(indicator.pk)) if p["year"] == year), empty),
+        )
+        for indicator in published
     ]
     context = {
         "organisation": organisation,

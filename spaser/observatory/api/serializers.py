@@ -36,7 +36,10 @@ class TrajectoryPointSerializer(serializers.Serializer):
     year = serializers.IntegerField()
     baseline = serializers.DecimalField(max_digits=16, decimal_places=4, required=False, allow_null=True)
     target = serializers.DecimalField(max_digits=16, decimal_places=4, required=False, allow_null=True)
-    value = serializers.DecimalField(max_digits=16, decimal_places=4, required=False, allow_null=True)
+    value = serializers.DecimalField(max_digits=18, decimal_places=4, required=False, allow_null=True)
+    status = serializers.ChoiceField(
+        choices=["reached", "on_track", "late", "no_data"], allow_null=True, required=False
+    )
 
 
 class IndicatorSerializer(serializers.ModelSerializer):
@@ -60,7 +63,8 @@ class IndicatorSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(TrajectoryPointSerializer(many=True))
     def get_trajectory(self, indicator):
-        return TrajectoryPointSerializer(selectors.trajectory(indicator), many=True).data
+        states = self.context.get("states") or {}
+        return TrajectoryPointSerializer(selectors.trajectory(indicator, states.get(indicator.pk)), many=True).data
 
 
 class ProgrammeEntrySerializer(serializers.ModelSerializer):

@@ -37,6 +37,13 @@ class IndicatorList(PublicListView):
     def get_queryset(self):
         return selectors.published_indicators(selectors.home_organisation())
 
+    def list(self, request, *args, **kwargs):
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(queryset)
+        states = selectors.indicator_states(page, selectors.home_organisation())
+        serializer = self.get_serializer(page, many=True, context={**self.get_serializer_context(), "states": states})
+        return self.get_paginated_response(serializer.data)
+
 
 class IndicatorDetail(generics.RetrieveAPIView):
     serializer_class = serializers.IndicatorSerializer
