@@ -1,0 +1,231 @@
+"""Dashboard pages: content, statuses, exports, drill-down, scoping, manual values and their bad inputs."""
+
+import io
+from decimal import Decimal as D
+
+import openpyxl
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from spaser.accounts.enums import Role
+from spaser.indicators.models import ManualValue
+from spaser.indicators.services import indicator_values_compute
+from spaser.referentiel.models import Chantier, Indicator
+from tests.contracts.factories import ContractFactory
+
+
+@pytest.fixture
+def reader(region, member_of):
+    return member_of(Role.READER, organisation=region)
+
+
+@pytest.fixture
+def pilot(region, member_of):
+    return member_of(Role.PILOT, organisation=region)
+
+
+@pytest.fixture
+def computed(region):
+    # 2024: 1 contract out of 4 with an environmental consideration, 2 out of 4 with a social one.
+    ContractFactory(buyer=region, environmental=True)
+    ContractFactory(buyer=region, social=True)
+    ContractFactory(buyer=region, social=True)
+    ContractFactory(buyer=region, considerations_published=True, social_none=True, environmental_none=True)
+    indicator_values_compute(organisation=region, years=[2023, 2024])
+    return region
+
+
+def test_overview_shows_the_tree_with_rolled_up_statuses(client, reader, computed, django_assert_max_num_queries):
+    client.force_login(reader)
+    with django_assert_max_num_queries(14):
+        response = client.get(reverse("indicators:overview"), {"annee": 2024})
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert "situation 2024" in content
+    assert "Axe A." in content and "Partie transversale" in content
+    # PNAD-SOC: 50 % in 2024 against a 30 % target in 2025 → reached, so its chantier A-V is not "sans donnée".
+    chantier = Chantier.objects.get(code="A-V")
+    assert f'href="/tableau-de-bord/chantiers/{chantier.pk}/?annee=2024"' in content
+    assert "Comment le statut est-il établi" in content
+
+
+def test_overview_year_outside_the_spaser_falls_back(client, reader, computed):
+    client.force_login(reader)
+    response = client.get(reverse("indicators:overview"), {"annee": "1999"})
+    assert "situation 2024" in response.content.decode()  # latest year with stored values
+
+
+def test_overview_export_xlsx_and_csv(client, reader, computed):
+    client.force_login(reader)
+    response = client.get(reverse("indicators:overview"), {"annee": 2024, "format": "xlsx"})
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    rows = list(sheet.values)
+    assert rows[0][:4] == ("Axe", "Thématique", "Chantier", "Statut 2024")
+    assert any(row[2].startswith("A-V ") and row[3] == "Atteint" for row in rows[1:])
+    csv = client.get(reverse("indicators:overview"), {"annee": 2024, "format": "csv"}).content.decode("utf-8-sig")
+    assert csv.splitlines()[0].startswith("Axe;Thématique;Chantier")
+
+
+def test_chantier_page_shows_values_status_and_charts(client, reader, computed, django_assert_max_num_queries):
+    chantier = Chantier.objects.get(code="A-V")
+    client.force_login(reader)
+    with django_assert_max_num_queries(14):
+        response = client.get(reverse("indicators:chantier", args=[chantier.pk]), {"annee": 2024})
+    content = response.content.decode()
+    assert "PNAD-SOC" in content and "50 %" in content
+    assert "Atteint" in content
+    assert 'data-chart-url="/tableau-de-bord/indicateurs/' in content
+    assert "<script>" not in content and 'style="' not in content
+
+
+def test_indicator_page_table_formula_and_drill_down(client, reader, computed, django_assert_max_num_queries):
+    indicator = Indicator.objects.get(code="PNAD-ENV")
+    client.force_login(reader)
+    with django_assert_max_num_queries(14):
+        response = client.get(reverse("indicators:indicator", args=[indicator.pk]), {"annee": 2024})
+    content = response.content.decode()
+    assert "25 %" in content  # 1 of 4
+    assert "considérations" in content  # the formula from the registry docstring
+    drill = reverse("indicators:drilldown", args=[indicator.pk, 2024])
+    assert drill in content
+    with django_assert_max_num_queries(10):
+        response = client.get(drill)
+    assert "4 enregistrements au dénominateur" in response.content.decode()
+    export = client.get(drill, {"format": "xlsx"})
+    rows = list(openpyxl.load_workbook(io.BytesIO(export.content)).active.values)
+    assert len(rows) == 5 and sorted(row[4] for row in rows[1:]) == ["non", "non", "non", "oui"]
+
+
+def test_indicator_chart_is_a_vega_lite_spec_with_the_table_values(client, reader, computed):
+    indicator = Indicator.objects.get(code="PNAD-SOC")
+    client.force_login(reader)
+    spec = client.get(reverse("indicators:indicator_chart", args=[indicator.pk])).json()
+    assert spec["$schema"].endswith("vega-lite/v5.json")
+    measured = [v for v in spec["data"]["values"] if v["série"] == "Valeur mesurée"]
+    assert measured == [{"année": 2024, "série": "Valeur mesurée", "valeur": 50.0}]
+    assert {"année": 2025, "série": "Cible", "valeur": 30.0} in spec["data"]["values"]
+
+
+def test_another_organisation_sees_none_of_these_objects(client, computed, member_of):
+    from tests.accounts.factories import OrganisationFactory
+
+    outsider = member_of(Role.READER, organisation=OrganisationFactory())
+    client.force_login(outsider)
+    indicator = Indicator.objects.get(code="PNAD-ENV")
+    assert client.get(reverse("indicators:indicator", args=[indicator.pk])).status_code == 404
+    assert client.get(reverse("indicators:drilldown", args=[indicator.pk, 2024])).status_code == 404
+    assert "Aucun SPASER" in client.get(reverse("indicators:overview")).content.decode()
+
+
+def test_direction_view_lists_the_chantiers_naming_my_direction(
+    client, region, member_of, django_assert_max_num_queries
+):
+    from spaser.accounts.models import Direction
+
+    direction = Direction.objects.create(organisation=region, code="DASJ", name="Direction des achats")
+    user = member_of(Role.BUYER, organisation=region, direction=direction)
+    client.force_login(user)
+    with django_assert_max_num_queries(14):
+        response = client.get(reverse("indicators:direction"))
+    content = response.content.decode()
+    assert "T-STR" in content  # its directions include "(DASJ)"
+    assert "T-RH –" not in content  # only the human resources department acts on it
+
+
+def manual_indicator():
+    return Indicator.objects.get(code="T-FOR-1")  # agents formés, manual
+
+
+def test_pilot_enters_a_value_with_a_proof_and_history_is_kept(client, pilot, tmp_path, settings):
+    settings.MEDIA_ROOT = tmp_path
+    indicator = manual_indicator()
+    client.force_login(pilot)
+    url = reverse("indicators:manual_value", args=[indicator.pk])
+    proof = SimpleUploadedFile("emargement.pdf", b"%PDF-1.4 test", content_type="application/pdf")
+    response = client.post(url, {"year": 2024, "value": "1 234", "comment": "Bilan", "proof_file": proof})
+    assert response.status_code == 302
+    manual = ManualValue.objects.get(indicator=indicator, year=2024)
+    assert manual.value == D(1234) and manual.entered_by == pilot and manual.proof_file
+    # A second entry for the same year replaces the value; the history keeps both (the proof is kept).
+    client.post(url, {"year": 2024, "value": "1 300,5", "comment": "Corrigé"})
+    manual.refresh_from_db()
+    assert manual.value == D("1300.5") and manual.proof_file
+    assert manual.history.count() == 2
+    page = client.get(reverse("indicators:indicator", args=[indicator.pk]), {"annee": 2024}).content.decode()
+    assert "Historique des saisies" in page and "1300,5" in page.replace("\u202f", "").replace(" ", "")
+    download = client.get(reverse("indicators:manual_proof", args=[manual.pk]))
+    assert download.status_code == 200 and b"".join(download.streaming_content).startswith(b"%PDF")
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"year": 2024, "value": "12,5 %", "proof_link": "https://example.org"}, "pas en pourcentage"),
+        ({"year": 2024, "value": "douze", "proof_link": "https://example.org"}, "n&#x27;est pas un nombre"),
+        ({"year": 2019, "value": "12", "proof_link": "https://example.org"}, "Sélectionnez un choix valide"),
+        ({"year": 2024, "value": "12"}, "Joignez un justificatif"),
+    ],
+)
+def test_bad_manual_values_are_refused_with_a_message(client, pilot, data, message):
+    client.force_login(pilot)
+    response = client.post(reverse("indicators:manual_value", args=[manual_indicator().pk]), data)
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not ManualValue.objects.exists()
+
+
+def test_percent_indicator_accepts_french_percentages(client, pilot):
+    indicator = Indicator.objects.get(code="B-II-3")
+    client.force_login(pilot)
+    client.post(
+        reverse("indicators:manual_value", args=[indicator.pk]),
+        {"year": 2024, "value": "12,5 %", "proof_link": "https://example.org/rapport"},
+    )
+    assert ManualValue.objects.get(indicator=indicator).value == D("12.5")
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("programme.exe", b"MZ\x90\x00", "n&#x27;est pas accepté"),
+        ("script.pdf", b"MZ\x90\x00rest", "est un programme"),
+        ("gros.pdf", b"%PDF" + b"0" * (10 * 1024 * 1024), "dépasse 10 Mo"),
+    ],
+)
+def test_proof_files_of_a_forbidden_type_or_too_big_are_refused(client, pilot, name, content, message):
+    client.force_login(pilot)
+    upload = SimpleUploadedFile(name, content)
+    response = client.post(
+        reverse("indicators:manual_value", args=[manual_indicator().pk]),
+        {"year": 2024, "value": "3", "proof_file": upload},
+    )
+    assert message in response.content.decode()
+    assert not ManualValue.objects.exists()
+
+
+def test_computed_indicators_cannot_be_entered(client, pilot):
+    client.force_login(pilot)
+    indicator = Indicator.objects.get(code="PNAD-ENV")
+    assert client.get(reverse("indicators:manual_value", args=[indicator.pk])).status_code == 404
+
+
+def test_missing_manual_values_reminder(client, pilot, rf):
+    from django.apps import apps
+    from django.utils import timezone
+
+    last_year = timezone.localdate().year - 1
+    indicator = manual_indicator()
+    client.force_login(pilot)
+    response = client.get(reverse("indicators:manual_missing"))
+    assert indicator.code in response.content.decode()
+    request = rf.get("/")
+    request.user = pilot
+    request.organisation = indicator.spaser.organisation
+    request.roles = {Role.PILOT}
+    [item] = apps.get_app_config("indicators").pending_for(request)
+    before = item.count
+    assert str(last_year) in item.label
+    ManualValue.objects.create(indicator=indicator, year=last_year, value=1, proof_link="https://example.org")
+    [item] = apps.get_app_config("indicators").pending_for(request)
+    assert item.count == before - 1
