@@ -195,6 +195,15 @@ def _amount_positive(facts, policy):
     return PASSED, f"Montant estimé : {format_euros(facts.estimated_amount)}."
 
 
+def _launch_date(facts, policy):
+    if facts.launch_date is None:
+        return (
+            FAILED,
+            "Indiquez la date prévue de lancement de la consultation : elle détermine les règles applicables.",
+        )
+    return PASSED, f"Lancement prévu le {_date(facts.launch_date)}."
+
+
 def _form_required(facts, policy):
     if facts.estimated_amount is None:
         return NOT_APPLICABLE, "Le caractère obligatoire de la fiche dépend du montant estimé, non renseigné."
@@ -374,6 +383,13 @@ RULES: tuple[Rule, ...] = (
         "CCP R2121-1 (valeur estimée du besoin)",
         "estimated_amount",
         _amount_positive,
+    ),
+    Rule(
+        "DATE-LANCEMENT",
+        Severity.BLOCKING,
+        "Décret n° 2022-767 : les obligations dépendent de la date de lancement de la consultation",
+        "planned_launch_date",
+        _launch_date,
     ),
     Rule(
         "FICHE-OBLIGATOIRE",

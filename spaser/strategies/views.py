@@ -213,6 +213,7 @@ def project_edit_view(request, pk):
             ],
             "report": report,
             "proposals": selectors.proposals_for(project.family),
+            "added_sources": {row.source_id for row in [*project.award_criteria.all(), *project.clauses.all()]},
         },
     )
 

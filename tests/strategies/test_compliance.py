@@ -290,3 +290,11 @@ def test_eu_threshold_reached_boundaries():
     assert compliance.eu_threshold_reached(D(216000), SERVICES_EU)
     assert not compliance.eu_threshold_reached(D("215999.99"), SERVICES_EU)
     assert not compliance.eu_threshold_reached(D(300000), None)
+
+
+def test_missing_launch_date_blocks_since_it_decides_which_rules_apply():
+    report = compliance.check(compliant(launch_date=None), Policy(eu_threshold=SERVICES_EU))
+    assert report.get("DATE-LANCEMENT").blocks
+    assert compliance.check(compliant(), Policy(eu_threshold=SERVICES_EU)).get("DATE-LANCEMENT").status == (
+        CheckStatus.PASSED
+    )
