@@ -28,8 +28,13 @@ class Contract(TimeStampedModel):
     """
 
     kind = models.CharField("type de contrat", max_length=12, choices=enums.ContractKind.choices)
+    # Indexes cost import time: an FK gets one only when no composite index starts with it.
     buyer = models.ForeignKey(
-        "accounts.Organisation", verbose_name="acheteur", on_delete=models.PROTECT, related_name="contracts"
+        "accounts.Organisation",
+        verbose_name="acheteur",
+        on_delete=models.PROTECT,
+        related_name="contracts",
+        db_index=False,  # covered by contract_buyer_date_idx
     )
     buyer_siret = models.CharField("SIRET de l'acheteur", max_length=14)
     external_id = models.CharField("identifiant publié", max_length=64)
@@ -69,6 +74,7 @@ class Contract(TimeStampedModel):
         null=True,
         blank=True,
         related_name="+",
+        db_index=False,  # filters use the département or the région
     )
     place_departement = models.ForeignKey(
         "geo.Departement",
@@ -85,6 +91,7 @@ class Contract(TimeStampedModel):
         null=True,
         blank=True,
         related_name="+",
+        db_index=False,  # 18 values: an index would not be selective
     )
     duration_months = models.PositiveIntegerField("durée initiale (mois)", null=True, blank=True)
     current_duration_months = models.PositiveIntegerField("durée actuelle (mois)", null=True, blank=True)
@@ -128,6 +135,7 @@ class Contract(TimeStampedModel):
         null=True,
         blank=True,
         related_name="contracts",
+        db_index=False,  # only read through the contract; deleting a journal entry is rare
     )
     content_hash = models.CharField("empreinte du contenu", max_length=32)
     raw = models.JSONField("publication d'origine")
@@ -194,7 +202,13 @@ class Contract(TimeStampedModel):
 class ContractHolder(models.Model):
     """A holder (titulaire / concessionnaire), initial and/or current after modifications."""
 
-    contract = models.ForeignKey(Contract, verbose_name="contrat", on_delete=models.CASCADE, related_name="holders")
+    contract = models.ForeignKey(
+        Contract,
+        verbose_name="contrat",
+        on_delete=models.CASCADE,
+        related_name="holders",
+        db_index=False,  # covered by contractholder_rank_unique (contract, rank)
+    )
     rank = models.PositiveSmallIntegerField("rang")
     identifier_type = models.CharField("type d'identifiant", max_length=10, choices=enums.IdentifierType.choices)
     identifier = models.CharField("identifiant", max_length=32)
@@ -228,7 +242,11 @@ class ContractHolder(models.Model):
 
 class ContractModification(models.Model):
     contract = models.ForeignKey(
-        Contract, verbose_name="contrat", on_delete=models.CASCADE, related_name="modifications"
+        Contract,
+        verbose_name="contrat",
+        on_delete=models.CASCADE,
+        related_name="modifications",
+        db_index=False,  # covered by contractmodification_rank_unique (contract, rank)
     )
     rank = models.PositiveSmallIntegerField("ordre d'application")
     number = models.PositiveIntegerField("numéro publié", null=True, blank=True)

@@ -12,6 +12,7 @@ Outcome of each row (the import journal adds them up: read = created + updated +
 import datetime as dt
 import functools
 import logging
+import operator
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -210,9 +211,7 @@ class ContractLoader:
 
         ids = {}
         if to_create:
-            inserted = _contract_inserter().insert(
-                [tuple(v[name] for name in INSERT_FIELDS) for v in to_create.values()]
-            )
+            inserted = _contract_inserter().insert([_insert_values(v) for v in to_create.values()])
             ids.update({(siret, external_id): pk for pk, siret, external_id in inserted})
         if to_update:
             ids.update({key: values["id"] for key, values in to_update.items()})
@@ -417,6 +416,9 @@ INSERT_FIELDS = [
     "created_at",
     "updated_at",
 ]
+
+
+_insert_values = operator.itemgetter(*INSERT_FIELDS)
 
 
 @functools.cache

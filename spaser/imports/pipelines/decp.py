@@ -146,8 +146,12 @@ class ContractRow:
     @property
     def last_published_on(self) -> dt.date | None:
         """Publication date of the latest information: orders two publications of one contract."""
-        dates = [d for d in [self.published_on, *(m.published_on for m in self.modifications)] if d]
-        return max(dates) if dates else None
+        latest = self.published_on
+        for modification in self.modifications:
+            published = modification.published_on
+            if published is not None and (latest is None or published > latest):
+                latest = published
+        return latest
 
     def content_hash(self) -> str:
         """Fingerprint of the normalised content, without its source: the same contract published by two
