@@ -7,7 +7,7 @@ from spaser.strategies.models import ProgrammeEntry
 
 
 class FamilySerializer(serializers.ModelSerializer):
-    parent = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    parent = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
 
     class Meta:
         model = Family
@@ -68,7 +68,7 @@ class IndicatorSerializer(serializers.ModelSerializer):
 
 
 class ProgrammeEntrySerializer(serializers.ModelSerializer):
-    family = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    family = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     amount_band = serializers.SerializerMethodField()
     direction = serializers.SerializerMethodField()
 
