@@ -25,8 +25,8 @@ PYTHON = sys.executable
 PIN: list[str] = []  # set by --pin: taskset -c 0
 
 
-def measure(command: list[str], env: dict) -> tuple[float, int, str]:
-    """(wall seconds, peak RSS in MB, stdout) of a child process."""
+def measure(command: list[str], env: dict) -> tuple[float, int, str, float]:
+    """(wall seconds, peak RSS in MB, stdout, CPU seconds) of a child process."""
     start = time.perf_counter()
     process = subprocess.Popen([*PIN, *command], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     stdout = process.stdout.read()
@@ -35,7 +35,7 @@ def measure(command: list[str], env: dict) -> tuple[float, int, str]:
     elapsed = time.perf_counter() - start
     if os.waitstatus_to_exitcode(status) != 0:
         raise RuntimeError(f"{command} a échoué")
-    return elapsed, usage.ru_maxrss // 1024, stdout.decode()
+    return elapsed, usage.ru_maxrss // 1024, stdout.decode(), usage.ru_utime + usage.ru_stime
 
 
 def json_load_baseline(path: Path) -> tuple[float, int]:
@@ -43,7 +43,7 @@ def json_load_baseline(path: Path) -> tuple[float, int]:
         "import json, sys, time; t = time.perf_counter(); json.load(open(sys.argv[1], encoding='utf-8')); "
         "print(time.perf_counter() - t)"
     )
-    _, rss, out = measure([PYTHON, "-c", code, str(path)], dict(os.environ))
+    _, rss, out, _ = measure([PYTHON, "-c", code, str(path)], dict(os.environ))
     return float(out.strip()), rss
 
 
@@ -120,7 +120,8 @@ def main(argv=None):
         for database in args.databases:
             tag = f"{database}-{records}"
             env = prepare_database(database, args.workdir, tag)
-            wall, rss, _ = measure([PYTHON, "manage.py", "import_decp", str(path), "--no-progress"], env)
+            load_average = os.getloadavg()[0]
+            wall, rss, _, cpu = measure([PYTHON, "manage.py", "import_decp", str(path), "--no-progress"], env)
             journal = import_time_from_journal(env)
             result = {
                 "records": records,
@@ -129,6 +130,9 @@ def main(argv=None):
                 "import_seconds": round(journal, 1),
                 "records_per_second": round(records / journal),
                 "command_seconds": round(wall, 1),
+                "command_cpu_seconds": round(cpu, 1),
+                "records_per_cpu_second": round(records / cpu),
+                "load_average_at_start": round(load_average, 1),
                 "peak_rss_mb": rss,
                 "json_load_seconds": round(load_seconds, 1),
                 "json_load_peak_rss_mb": load_rss,
@@ -136,16 +140,17 @@ def main(argv=None):
             results.append(result)
             print(json.dumps(result), flush=True)
     print(
-        "| enregistrements | base | fichier (Mo) | import (s) | enregistrements/s | RSS max (Mo) "
-        "| json.load (s) | RSS json.load (Mo) |"
+        "| enregistrements | base | fichier (Mo) | import (s) | enregistrements/s | enr./s de CPU | RSS max (Mo) "
+        "| json.load (s) | RSS json.load (Mo) | charge |"
     )
-    print("|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for r in results:
-        print(
+        line = (
             f"| {r['records']:,} | {r['database']} | {r['file_mb']} | {r['import_seconds']} "
-            f"| {r['records_per_second']:,} | {r['peak_rss_mb']} | {r['json_load_seconds']} "
-            f"| {r['json_load_peak_rss_mb']} |".replace(",", " ")
+            f"| {r['records_per_second']:,} | {r['records_per_cpu_second']:,} | {r['peak_rss_mb']} "
+            f"| {r['json_load_seconds']} | {r['json_load_peak_rss_mb']} | {r['load_average_at_start']} |"
         )
+        print(line.replace(",", " "))
 
 
 if __name__ == "__main__":
