@@ -81,6 +81,27 @@ def place_find(text: str, *, departement: str = "") -> tuple[Centre | None, str]
     return None, f"Plusieurs communes s'appellent « {text} » : précisez le code INSEE ({names})."
 
 
+class NameOrderedHits:
+    """Hits without a centre, paginated by the database (500,000 ids are never loaded to show 50)."""
+
+    def __init__(self, actors):
+        self.actors = actors.order_by("name", "pk")
+
+    def count(self) -> int:
+        return self.actors.count()
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [Hit(pk, None) for pk in self.actors.values_list("pk", flat=True)[index]]
+        return Hit(self.actors.values_list("pk", flat=True)[index], None)
+
+    def __iter__(self):
+        return (Hit(pk, None) for pk in self.actors.values_list("pk", flat=True).iterator(chunk_size=2000))
+
+
 def _filtered(filters: ActorFilters, base):
     actors = base
     if filters.published_only:
@@ -119,7 +140,7 @@ def _filtered(filters: ActorFilters, base):
     return actors
 
 
-def actors_search(filters: ActorFilters, base) -> tuple[list[Hit], bool]:
+def actors_search(filters: ActorFilters, base) -> tuple["list[Hit] | NameOrderedHits", bool]:
     """Matching actors as (id, distance) sorted by distance, then name; and whether distances were computed.
 
     A radius search reads only the grid cells and the bounding box around the centre (indexed), then keeps the
@@ -128,7 +149,7 @@ def actors_search(filters: ActorFilters, base) -> tuple[list[Hit], bool]:
     actors = _filtered(filters, base)
     centre = filters.centre
     if centre is None:
-        return [Hit(pk, None) for pk in actors.order_by("name", "pk").values_list("pk", flat=True)], False
+        return NameOrderedHits(actors), False
     if filters.radius_km is not None:
         south, north, west, east = geometry.bounding_box(centre.latitude, centre.longitude, filters.radius_km)
         actors = actors.filter(

@@ -199,3 +199,13 @@ def test_potential_suppliers_page(client, buyer, geo, families):
     response = client.get(reverse("actors:potential_suppliers"), {"famille": "NETTOYAGE", "commune": "37261"})
     html = response.content.decode()
     assert "Réserver un lot" in html and "L2113-12" in html
+
+
+def test_list_without_place_is_paginated_by_name_in_the_database(client, buyer, geo, django_assert_max_num_queries):
+    for index in range(55):
+        make_actor(f"Structure {index:02d}", commune=geo["Tours"])
+    with django_assert_max_num_queries(16):
+        response = client.get(reverse("actors:search"), {"page": "2"})
+    assert response.context["page"].paginator.count == 55
+    assert [actor.name for actor in response.context["actors"]] == [f"Structure {i}" for i in range(50, 55)]
+    assert not response.context["by_distance"]
