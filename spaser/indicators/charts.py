@@ -30,11 +30,13 @@ def trajectory_chart(state, years) -> dict:
         "description": f"{indicator.code} : valeurs mesurées, trajectoire et cibles par année",
         "width": "container",
         "height": 220,
+        # The container has role="img" and a label, and the same data is in the table beside the chart.
+        "config": {"aria": False},
         "data": {"values": values},
         "layer": [
             {
                 "transform": [{"filter": "datum['série'] !== 'Cible'"}],
-                "mark": {"type": "line", "point": True},
+                "mark": {"type": "line", "point": {"filled": True, "aria": False}, "aria": False},
                 "encoding": {
                     "x": encoding_x,
                     "y": encoding_y,
@@ -50,7 +52,7 @@ def trajectory_chart(state, years) -> dict:
             },
             {
                 "transform": [{"filter": "datum['série'] === 'Cible'"}],
-                "mark": {"type": "point", "shape": "cross", "size": 120, "filled": True},
+                "mark": {"type": "point", "shape": "cross", "size": 120, "filled": True, "aria": False},
                 "encoding": {"x": encoding_x, "y": encoding_y, "color": colour},
             },
         ],

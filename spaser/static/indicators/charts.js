@@ -16,7 +16,7 @@
         return response.json();
       })
       .then(function (spec) {
-        return window.vegaEmbed(element, spec, { ast: true, actions: false, renderer: "svg" });
+        return window.vegaEmbed(element, spec, { ast: true, actions: false, renderer: "svg", defaultStyle: false, tooltip: false });
       })
       .then(function () {
         element.setAttribute("data-chart-ready", "true");
