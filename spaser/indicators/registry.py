@@ -56,6 +56,9 @@ class Definition:
     numerator_q: Callable | None = None  # organisation -> Q over the records of ``records``
     denominator: Callable | None = None  # (organisation, year) -> queryset of counted records
     stock: bool = False  # a stock measured today (not per year): computed for the current year only
+    # A share of notified markets: (numerator Q builder, by amount, base Q or None). Such indicators are also
+    # computed together by ``compute_contract_shares`` in a single scan of the contracts.
+    share: tuple | None = None
 
     @property
     def formula(self) -> str:
@@ -82,9 +85,10 @@ class Definition:
 REGISTRY: dict[str, Definition] = {}
 
 
-def register(key, *, label, unit, reads, source, numerator_q=None, denominator=None, stock=False):
+def register(key, *, label, unit, reads, source, numerator_q=None, denominator=None, stock=False, share=None):
     def decorator(function):
         REGISTRY[key] = Definition(
+            share=share,
             key=key,
             label=label,
             unit=unit,
@@ -165,6 +169,39 @@ def _contract_share(organisation, years, numerator: Q, *, by_amount=False, base:
     }
 
 
+def compute_contract_shares(organisation, years, definitions) -> dict[str, dict[int, Result]]:
+    """The same results as each definition's own function, for many share definitions in one scan.
+
+    Each share becomes filtered COUNT/SUM aggregates of a single query grouped by year.
+    """
+    aggregates = {}
+    for index, definition in enumerate(definitions):
+        numerator_of, by_amount, base = definition.share
+        numerator = numerator_of(organisation)
+        if by_amount:
+            has = Q(initial_amount__isnull=False) if base is None else base & Q(initial_amount__isnull=False)
+            aggregates[f"t{index}"] = Sum("initial_amount", filter=has)
+            aggregates[f"p{index}"] = Sum("initial_amount", filter=has & numerator)
+            aggregates[f"n{index}"] = Count("pk", filter=has)
+        else:
+            aggregates[f"n{index}"] = Count("pk") if base is None else Count("pk", filter=base)
+            aggregates[f"p{index}"] = Count("pk", filter=numerator if base is None else base & numerator)
+    rows = _by_year(notified_markets(organisation, years), "notified_on", years, **aggregates)
+    results = {}
+    for index, definition in enumerate(definitions):
+        by_amount = definition.share[1]
+        per_year = {}
+        for year, row in rows.items():
+            count = row[f"n{index}"]
+            if not count:
+                continue
+            total = row[f"t{index}"] if by_amount else count
+            part = row[f"p{index}"] or 0
+            per_year[year] = Result(_share(part, total), Decimal(part), Decimal(total or 0), count)
+        results[definition.key] = per_year
+    return results
+
+
 def _contracts_drill(base: Q | None = None, *, with_amount=False):
     def denominator(organisation, year):
         queryset = _markets_of_year(organisation, year)
@@ -206,6 +243,7 @@ def _const(q):
     source="contracts",
     numerator_q=_const(ENVIRONMENTAL),
     denominator=_contracts_drill(),
+    share=(_const(ENVIRONMENTAL), False, None),
 )
 def pnad_environmental_share(organisation, years):
     """Nombre de marchés notifiés dans l'année dont les données essentielles comportent une clause ou un
@@ -222,6 +260,7 @@ def pnad_environmental_share(organisation, years):
     source="contracts",
     numerator_q=_const(ENVIRONMENTAL),
     denominator=_contracts_drill(with_amount=True),
+    share=(_const(ENVIRONMENTAL), True, None),
 )
 def pnad_environmental_amount_share(organisation, years):
     """Somme des montants initiaux HT des marchés notifiés dans l'année comportant une clause ou un critère
@@ -238,6 +277,7 @@ def pnad_environmental_amount_share(organisation, years):
     source="contracts",
     numerator_q=_const(SOCIAL),
     denominator=_contracts_drill(),
+    share=(_const(SOCIAL), False, None),
 )
 def pnad_social_share(organisation, years):
     """Nombre de marchés notifiés dans l'année dont les données essentielles comportent une clause sociale,
@@ -254,6 +294,7 @@ def pnad_social_share(organisation, years):
     source="contracts",
     numerator_q=_const(SOCIAL),
     denominator=_contracts_drill(with_amount=True),
+    share=(_const(SOCIAL), True, None),
 )
 def pnad_social_amount_share(organisation, years):
     """Somme des montants initiaux HT des marchés notifiés dans l'année comportant une clause sociale, un
@@ -293,6 +334,7 @@ def _register_kind(kind, by_amount):
         source="contracts",
         numerator_q=_const(q),
         denominator=_contracts_drill(with_amount=by_amount),
+        share=(_const(q), by_amount, None),
     )(compute)
 
 
@@ -384,6 +426,8 @@ def _register_holder(family, by_amount):
         source="contracts",
         numerator_q=q_of,
         denominator=_contracts_drill(with_amount=by_amount),
+        # Not in the single scan: correlated EXISTS inside FILTER clauses made that scan slower than
+        # separate queries on PostgreSQL (measured, docs/benchmarks.md).
     )(compute)
 
 
@@ -421,6 +465,7 @@ def distinct_holders(organisation, years):
     source="contracts",
     numerator_q=_const(Q(offers_received=1)),
     denominator=_contracts_drill(Q(offers_received__isnull=False)),
+    share=(_const(Q(offers_received=1)), False, Q(offers_received__isnull=False)),
 )
 def single_offer_share(organisation, years):
     """Nombre de marchés notifiés dans l'année ayant reçu une seule offre (offresRecues = 1), divisé par le
@@ -436,6 +481,7 @@ def single_offer_share(organisation, years):
     source="contracts",
     numerator_q=_const(Q(advance=True)),
     denominator=_contracts_drill(Q(advance__isnull=False)),
+    share=(_const(Q(advance=True)), False, Q(advance__isnull=False)),
 )
 def advance_share(organisation, years):
     """Nombre de marchés notifiés dans l'année avec une avance attribuée, divisé par le nombre de marchés
@@ -451,6 +497,7 @@ def advance_share(organisation, years):
     source="contracts",
     numerator_q=_const(Q(subcontracting_declared=True)),
     denominator=_contracts_drill(Q(subcontracting_declared__isnull=False)),
+    share=(_const(Q(subcontracting_declared=True)), False, Q(subcontracting_declared__isnull=False)),
 )
 def subcontracting_share(organisation, years):
     """Nombre de marchés notifiés dans l'année dont une sous-traitance est déclarée, divisé par le nombre de

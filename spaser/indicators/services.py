@@ -47,9 +47,13 @@ def indicator_values_compute(*, organisation, years=None, keys=None) -> int:
     definitions = [registry.REGISTRY[key] for key in (keys or registry.REGISTRY)]
     now = timezone.now()
     rows = []
+    shares = [definition for definition in definitions if definition.share is not None]
+    computed = registry.compute_contract_shares(organisation, years, shares) if shares else {}
     for definition in definitions:
-        results = definition.compute(organisation, years)
-        for year, result in results.items():
+        if definition.share is None:
+            computed[definition.key] = definition.compute(organisation, years)
+    for definition in definitions:
+        for year, result in computed[definition.key].items():
             if result.record_count == 0 and result.value is None:
                 continue
             rows.append(

@@ -143,3 +143,19 @@ def test_every_definition_documents_its_formula():
     for definition in registry.REGISTRY.values():
         assert len(definition.formula) > 60, definition.key
         assert definition.reads, definition.key
+
+
+def test_the_single_scan_gives_each_share_function_s_own_result(organisation):
+    sme = SupplierFactory(category="pme", is_ess=True)
+    for index, (trait, amount, offers) in enumerate(
+        [("environmental", D(300), 1), ("social", D(100), 2), ("social", None, None), ("environmental", D(0), 1)]
+    ):
+        contract = ContractFactory(buyer=organisation, initial_amount=amount, offers_received=offers, **{trait: True})
+        if index % 2:
+            holder(contract, sme)
+    ContractFactory(buyer=organisation, environmental=True, notified_on=dt.date(2023, 1, 1), initial_amount=None)
+    shares = [definition for definition in registry.REGISTRY.values() if definition.share is not None]
+    assert len(shares) >= 17
+    batch = registry.compute_contract_shares(organisation, [2023, 2024], shares)
+    for definition in shares:
+        assert batch[definition.key] == definition.compute(organisation, [2023, 2024]), definition.key
