@@ -132,5 +132,7 @@ def demo_projects_ensure() -> int:
     transport = complete(transport, buyer)
     services.project_submit(project=transport, by=buyer)
     services.project_validate(project=transport, by=buyer)
-    services.project_publish(project=transport, by=buyer, comment="Avis de marché publié.")
+    services.project_publish(
+        project=transport, by=buyer, comment="Avis de marché publié.", launch_date=datetime.date(2026, 10, 1)
+    )
     return PurchaseProject.objects.of_organisation(organisation).count()

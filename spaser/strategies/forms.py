@@ -387,6 +387,12 @@ def rows_for_service(rows: list[dict]) -> list[dict]:
 
 class TransitionForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
+    launch_date = forms.DateField(
+        label="Consultation lancée le",
+        required=False,
+        widget=DateInput(),
+        help_text="Date d'envoi de l'avis de publicité.",
+    )
     comment = forms.CharField(label="Commentaire", required=False, widget=forms.Textarea(attrs={"rows": 2}))
     favourable = forms.TypedChoiceField(
         label="Sens de l'avis",

@@ -261,6 +261,7 @@ class PurchaseProject(TimeStampedModel):
     snapshot = models.JSONField("fiche figée à la validation", null=True, blank=True, editable=False)
     referentiel_version = models.CharField("version du référentiel", max_length=100, blank=True, editable=False)
     validated_at = models.DateTimeField("validée le", null=True, blank=True, editable=False)
+    launched_on = models.DateField("consultation lancée le", null=True, blank=True, editable=False)
     history = HistoricalRecords(excluded_fields=["blocking_count"])
 
     objects = PurchaseProjectQuerySet.as_manager()
@@ -302,8 +303,9 @@ class PurchaseProject(TimeStampedModel):
         return self.state in EDITABLE_STATES
 
     @property
-    def year(self):
-        return self.planned_launch_date.year if self.planned_launch_date else None
+    def launch_date(self):
+        """The actual launch date once published, the planned one before: it decides which rules apply."""
+        return self.launched_on or self.planned_launch_date
 
 
 class AwardCriterion(TimeStampedModel):

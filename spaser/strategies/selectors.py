@@ -61,7 +61,7 @@ def facts_from(project: PurchaseProject, *, criteria=None, clauses=None, lots=No
         nature=project.nature,
         estimated_amount=project.estimated_amount,
         duration_months=project.duration_months,
-        launch_date=project.planned_launch_date,
+        launch_date=project.launch_date,
         award_criteria=tuple(
             compliance.AwardCriterionFact(c.label, c.kind, c.weight, c.includes_environment) for c in criteria
         ),
@@ -81,9 +81,7 @@ def facts_from(project: PurchaseProject, *, criteria=None, clauses=None, lots=No
 
 
 def project_report(project: PurchaseProject, **overrides) -> compliance.Report:
-    policy = policy_for(
-        organisation=project.organisation, nature=project.nature, launch_date=project.planned_launch_date
-    )
+    policy = policy_for(organisation=project.organisation, nature=project.nature, launch_date=project.launch_date)
     return compliance.check(facts_from(project, **overrides), policy)
 
 

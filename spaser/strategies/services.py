@@ -420,7 +420,25 @@ def _simple(transition):
     return service
 
 
-project_publish = _simple(Transition.PUBLISH)
+@transaction.atomic
+def project_publish(*, project, by, comment="", launch_date=None, expected_version=None) -> PurchaseProject:
+    """Records the actual launch date; the rules are checked again for that date (it may cross 2026-08-21)."""
+    project = _locked(project, expected_version)
+    if launch_date is None:
+        raise ValidationError({"launch_date": "Indiquez la date de lancement de la consultation."}, code="launch")
+    project.launched_on = launch_date
+    report = selectors.project_report(project)
+    if report.blocking:
+        raise ValidationError(
+            [f"Avec un lancement le {launch_date:%d/%m/%Y}, la fiche ne respecte plus des règles bloquantes :"]
+            + [finding.message for finding in report.blocking]
+            + ["Faites-la reprendre (abandon puis nouvelle fiche) ou corrigez la date."],
+            code="blocking",
+        )
+    workflow.apply_transition(project, Transition.PUBLISH, by=by, comment=comment, extra_fields=["launched_on"])
+    return project
+
+
 project_award = _simple(Transition.AWARD)
 project_close = _simple(Transition.CLOSE)
 

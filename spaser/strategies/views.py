@@ -100,9 +100,13 @@ def _transition_forms(request, project):
     result = []
     for transition in workflow.allowed_from(project.state):
         if perms.can_apply(request, project, transition):
-            form = forms.TransitionForm(initial={"version": project.version}, prefix=transition)
+            form = forms.TransitionForm(
+                initial={"version": project.version, "launch_date": timezone.localdate()}, prefix=transition
+            )
             if transition != Transition.GIVE_OPINION:
                 del form.fields["favourable"]
+            if transition != Transition.PUBLISH:
+                del form.fields["launch_date"]
             result.append((Transition(transition), form))
     return result
 
@@ -284,6 +288,8 @@ def project_transition_view(request, pk, transition):
     }
     if transition == Transition.GIVE_OPINION:
         kwargs["favourable"] = form.cleaned_data["favourable"]
+    if transition == Transition.PUBLISH:
+        kwargs["launch_date"] = form.cleaned_data["launch_date"]
     try:
         services.TRANSITION_SERVICES[transition](**kwargs)
     except workflow.InvalidTransition as error:

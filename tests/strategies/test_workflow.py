@@ -1,5 +1,7 @@
 """Every transition from every state, for every role; the log, the snapshot and the notifications."""
 
+import datetime
+
 import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
@@ -236,3 +238,30 @@ def test_update_is_all_or_nothing(people):
     project.refresh_from_db()
     assert project.subject != "Changé"
     assert project.award_criteria.count() == 3
+
+
+def test_publish_records_the_actual_launch_date(people, organisation):
+    project = PurchaseProjectFactory(organisation=organisation, compliant=True)
+    services.project_submit(project=project, by=people[Role.BUYER])
+    services.project_validate(project=project, by=people[Role.BUYER])
+    with pytest.raises(ValidationError):
+        services.project_publish(project=project, by=people[Role.BUYER])
+    services.project_publish(project=project, by=people[Role.BUYER], launch_date=datetime.date(2026, 9, 3))
+    project.refresh_from_db()
+    assert (project.state, project.launched_on) == (S.PUBLISHED, datetime.date(2026, 9, 3))
+
+
+def test_publish_refused_when_the_actual_date_brings_the_2026_rules(people, organisation):
+    """Planned on 2026-08-20 without environmental execution condition; launched on 2026-08-21: refused."""
+    project = PurchaseProjectFactory(
+        organisation=organisation, compliant=True, planned_launch_date=datetime.date(2026, 8, 20)
+    )
+    project.clauses.all().delete()
+    services.project_submit(project=project, by=people[Role.BUYER])
+    services.project_validate(project=project, by=people[Role.BUYER])
+    with pytest.raises(ValidationError) as error:
+        services.project_publish(project=project, by=people[Role.BUYER], launch_date=datetime.date(2026, 8, 21))
+    assert "condition d'exécution environnementale" in " ".join(error.value.messages)
+    services.project_publish(project=project, by=people[Role.BUYER], launch_date=datetime.date(2026, 8, 20))
+    project.refresh_from_db()
+    assert project.state == S.PUBLISHED
