@@ -223,3 +223,11 @@ def test_home_lists_what_the_role_can_do(client, member_of):
     assert "Lecteur" in content
     assert "Rien ne vous attend pour le moment." in content
     assert reverse("accounts:organisation") not in content
+
+
+def test_lockout_of_one_account_does_not_block_another_account_from_the_same_address(client, settings):
+    for email in ("cible@example.fr", "collegue@example.fr"):
+        MembershipFactory(user=UserFactory(email=email))
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        _login(client, "cible@example.fr", "mauvais")
+    assert _login(client, "collegue@example.fr").status_code == 302
