@@ -1,0 +1,67 @@
+"""The recompute command, the worker task, and the bootstrap step behind `make run`."""
+
+import io
+
+import pytest
+from django.apps import apps
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from spaser.indicators.models import IndicatorValue, ManualValue
+from spaser.indicators.tasks import recompute_indicators
+from tests.contracts.factories import ContractFactory
+
+
+def test_command_recomputes_one_organisation_and_reports(region):
+    ContractFactory(buyer=region, environmental=True)
+    other = ContractFactory(social=True).buyer
+    out = io.StringIO()
+    call_command("compute_indicators", organisation=region.siret, year=[2024], stdout=out)
+    assert "valeurs enregistrées" in out.getvalue()
+    value = IndicatorValue.objects.get(organisation=region, key="contracts.pnad_environmental_share", year=2024)
+    assert value.value == 100 and value.record_count == 1 and value.computed_at
+    assert not IndicatorValue.objects.filter(organisation=other).exists()
+    call_command("compute_indicators", stdout=io.StringIO())  # every organisation
+    assert IndicatorValue.objects.get(organisation=other, key="contracts.pnad_social_share", year=2024).value == 100
+
+
+def test_command_refuses_unknown_keys_and_organisations():
+    with pytest.raises(CommandError, match="inconnue"):
+        call_command("compute_indicators", key=["contracts.nope"])
+    with pytest.raises(CommandError, match="Aucune organisation"):
+        call_command("compute_indicators", organisation="00000000000000")
+
+
+def test_worker_task_recomputes(region):
+    ContractFactory(buyer=region, social=True)
+    recompute_indicators.call_local([region.pk])
+    assert IndicatorValue.objects.get(organisation=region, key="contracts.pnad_social_share", year=2024).value == 100
+
+
+def test_request_runs_after_commit(region, django_capture_on_commit_callbacks, settings):
+    from spaser.indicators.services import indicator_values_request
+
+    ContractFactory(buyer=region, environmental=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        indicator_values_request(organisation_ids=[region.pk])
+    assert IndicatorValue.objects.filter(organisation=region, year=2024).exists()
+
+
+def test_bootstrap_computes_values_and_adds_demo_values_once(region):
+    ContractFactory(buyer=region, environmental=True)
+    config = apps.get_app_config("indicators")
+    assert config.bootstrap_order == 70
+    out = io.StringIO()
+    config.bootstrap(stdout=out, demo=True)
+    assert "valeurs d'indicateurs calculées" in out.getvalue()
+    assert IndicatorValue.objects.filter(organisation=region, key="contracts.pnad_environmental_share").exists()
+    demo_count = ManualValue.objects.count()
+    assert demo_count >= 3
+    assert all("démonstration" in value.comment for value in ManualValue.objects.all())
+    config.bootstrap(stdout=io.StringIO(), demo=True)
+    assert ManualValue.objects.count() == demo_count
+
+
+def test_bootstrap_without_demo_adds_no_manual_value(region):
+    apps.get_app_config("indicators").bootstrap(stdout=io.StringIO(), demo=False)
+    assert not ManualValue.objects.exists()
