@@ -78,7 +78,12 @@ def copy_rows(model, rows, overrides_columns):
     """COPY ``rows`` (tuples for ``overrides_columns``) into ``model``; other columns take their default."""
     from django.db import connection
 
-    fields = [field for field in model._meta.concrete_fields]
+    with connection.cursor() as cursor:
+        existing = {
+            column.name for column in connection.introspection.get_table_description(cursor, model._meta.db_table)
+        }
+    # Only the columns the migrated database has (a model field still without its migration is left out).
+    fields = [field for field in model._meta.concrete_fields if field.column in existing]
     columns = [field.column for field in fields]
     defaults = {field.column: _default(field) for field in fields}
     positions = {column: index for index, column in enumerate(overrides_columns)}

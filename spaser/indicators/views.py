@@ -149,8 +149,20 @@ def chantier_view(request, pk):
             ],
             rows=rows,
         )
-    from spaser.indicators.trajectories import roll_up
+    from django.db.models import Q
 
+    from spaser.indicators.trajectories import roll_up
+    from spaser.strategies.models import PurchaseProject
+
+    # Forms using a criterion or clause of the référentiel that serves this chantier.
+    forms = list(
+        PurchaseProject.objects.of_organisation(request.organisation)
+        .filter(
+            Q(award_criteria__source__chantier_code=chantier.code) | Q(clauses__source__chantier_code=chantier.code)
+        )
+        .distinct()
+        .order_by("-updated_at")[:20]
+    )
     return render(
         request,
         "indicators/chantier.html",
@@ -161,6 +173,7 @@ def chantier_view(request, pk):
             "status": roll_up([state.status for state in states]),
             "directions": list(chantier.directions.all()),
             "milestones": list(chantier.milestones.all()),
+            "forms": forms,
             "can_enter": bool(request.roles & set(MANUAL_ROLES)),
         },
     )

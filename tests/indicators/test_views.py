@@ -68,12 +68,22 @@ def test_overview_export_xlsx_and_csv(client, reader, computed):
 
 
 def test_chantier_page_shows_values_status_and_charts(client, reader, computed, django_assert_max_num_queries):
+    from spaser.strategies.models import Clause
+    from tests.referentiel.factories import CriterionFactory
+    from tests.strategies.factories import PurchaseProjectFactory
+
     chantier = Chantier.objects.get(code="A-V")
+    linked = PurchaseProjectFactory(organisation=computed, subject="Nettoyage des lycées")
+    Clause.objects.create(
+        project=linked, label="Insertion", dimension="social", source=CriterionFactory(chantier_code="A-V")
+    )
+    PurchaseProjectFactory(organisation=computed, subject="Fiche sans lien")
     client.force_login(reader)
     with django_assert_max_num_queries(14):
         response = client.get(reverse("indicators:chantier", args=[chantier.pk]), {"annee": 2024})
     content = response.content.decode()
     assert "PNAD-SOC" in content and "50 %" in content
+    assert "Nettoyage des lycées" in content and "Fiche sans lien" not in content
     assert "Atteint" in content
     assert 'data-chart-url="/tableau-de-bord/indicateurs/' in content
     assert "<script>" not in content and 'style="' not in content
