@@ -40,3 +40,13 @@ class ObservatoryConfig(AppConfig):
         from django.urls import reverse
 
         return [PendingItem("Nouvelles demandes à la cellule TPE/PME", count, reverse("observatory:inbox"))]
+
+    def bootstrap(self, *, stdout, demo):
+        """Demonstration only: publish the home SPASER's indicators that have targets, so the observatory shows
+        something. Outside demo mode nothing is published: an administrator decides, indicator by indicator."""
+        if not demo:
+            stdout.write("  rien n'est publié par défaut (décision de l'administrateur)")
+            return
+        from spaser.observatory.services import demo_publication_ensure
+
+        stdout.write(f"  {demo_publication_ensure()} indicateurs publiés pour la démonstration")

@@ -95,6 +95,23 @@ def indicator_publication_set(*, indicator, is_public: bool) -> PublishedIndicat
     return publication
 
 
+def demo_publication_ensure() -> int:
+    """Publishes, once, the indicators with targets of the home organisation's adopted SPASER (demo mode)."""
+    from spaser.observatory import selectors
+    from spaser.referentiel.models import Indicator
+
+    spaser = selectors.current_spaser(selectors.home_organisation())
+    if spaser is None:
+        return 0
+    count = 0
+    for indicator in Indicator.objects.filter(spaser=spaser, targets__isnull=False).distinct():
+        _publication, created = PublishedIndicator.objects.get_or_create(
+            indicator=indicator, defaults={"is_public": True}
+        )
+        count += created
+    return count
+
+
 def report_request(*, organisation, user, kind: str, year: int, introduction: str, conclusion: str) -> SpaserReport:
     from spaser.observatory.tasks import report_generate_task
 
