@@ -251,6 +251,9 @@ def _law_env_award(facts, policy):
             NOT_APPLICABLE,
             f"Obligation applicable aux consultations lancées à partir du {_date(policy.climate_law_date)}.",
         )
+    if facts.nature == "concession" and len(facts.award_criteria) < 2:
+        # CCP R3124-4 (décret n° 2022-767): a concession is awarded on several criteria, one environmental.
+        return FAILED, "Une concession s'attribue sur une pluralité de critères dont au moins un environnemental."
     if _environmental_criteria(facts) or _single_environmental_cost(facts):
         return PASSED, "Au moins un critère d'attribution prend en compte les caractéristiques environnementales."
     if any(
@@ -291,6 +294,12 @@ def _law_social_execution(facts, policy):
         return (
             NOT_APPLICABLE,
             f"Obligation applicable aux consultations lancées à partir du {_date(policy.climate_law_date)}.",
+        )
+    if facts.nature == "concession":
+        # L3114-2-1 (the concession twin of L2112-2-1) is NOT verified (regulation note 2.11): never enforced here.
+        return (
+            NOT_APPLICABLE,
+            "Concession : l'obligation sociale (L3114-2-1) n'est pas vérifiée, à confirmer sur Légifrance.",
         )
     if policy.eu_threshold is None:
         return NOT_APPLICABLE, "Aucun seuil européen n'est défini pour cette nature et cette date."

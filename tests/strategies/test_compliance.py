@@ -298,3 +298,12 @@ def test_missing_launch_date_blocks_since_it_decides_which_rules_apply():
     assert compliance.check(compliant(), Policy(eu_threshold=SERVICES_EU)).get("DATE-LANCEMENT").status == (
         CheckStatus.PASSED
     )
+
+
+def test_concession_needs_several_criteria_and_social_rule_is_not_enforced():
+    single = compliant(nature="concession", award_criteria=SINGLE_COST, estimated_amount=D(6000000))
+    policy = Policy(eu_threshold=WORKS_EU)
+    assert status("LOI-CRITERE-ENV", single, policy) == CheckStatus.FAILED
+    assert status("LOI-CRITERE-ENV", compliant(nature="concession"), policy) == CheckStatus.PASSED
+    no_social = compliant(nature="concession", estimated_amount=D(6000000), insertion_clause=False)
+    assert status("LOI-CONDITION-SOCIALE", no_social, policy) == CheckStatus.NOT_APPLICABLE
