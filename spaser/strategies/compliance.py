@@ -422,7 +422,11 @@ RULES: tuple[Rule, ...] = (
         _env_weight_range,
     ),
     Rule(
-        "LOI-CRITERE-ENV", Severity.BLOCKING, "CCP L2152-7 et R2152-7 (décret n° 2022-767)", "criteria", _law_env_award
+        "LOI-CRITERE-ENV",
+        Severity.BLOCKING,
+        "CCP L2152-7, R2152-7 ; R3124-4 (concessions)",
+        "criteria",
+        _law_env_award,
     ),
     Rule("LOI-PAS-PRIX-SEUL", Severity.BLOCKING, "CCP R2152-7 (décret n° 2022-767)", "criteria", _law_no_price_only),
     Rule(
