@@ -287,3 +287,38 @@ def test_attachment_upload_and_download(buyer_client, organisation):
     )
     assert "Type de fichier non accepté" in text(refused)
     assert project.attachments.count() == 1
+
+
+def test_settings_change_the_environmental_range_used_by_the_checklist(client, people, organisation):
+    project = PurchaseProjectFactory(organisation=organisation, compliant=True)  # environmental criterion at 15 %
+    client.force_login(people[Role.ADMIN])
+    response = client.post(
+        reverse("strategies:settings"),
+        {"env_weight_min": "16", "env_weight_max": "20 %", "opinion_amount_threshold": ""},
+    )
+    assert response.status_code == 302
+    from spaser.strategies import selectors
+
+    assert selectors.project_report(project).get("CRITERE-ENV-SPASER").blocks
+    refused = client.post(reverse("strategies:settings"), {"env_weight_min": "20", "env_weight_max": "10"})
+    assert "Le maximum doit être au moins égal au minimum." in text(refused)
+
+
+def test_prescriber_files_projects_only_for_own_direction(client, people, organisation, direction, other_direction):
+    client.force_login(people[Role.PRESCRIBER])
+    url = reverse("strategies:project_create")
+    data = {
+        "subject": "Achat",
+        "nature": "services",
+        "estimated_amount": "50 000",
+        "planned_launch_date": "2026-10-01",
+    }
+    refused = client.post(url, {**data, "direction": other_direction.pk})
+    assert refused.status_code == 200 and not PurchaseProject.objects.exists()
+    assert client.post(url, {**data, "direction": direction.pk, "cpv_text": "90911200-8"}).status_code == 302
+    project = PurchaseProject.objects.get()
+    assert (project.direction, project.cpv_codes, project.created_by) == (
+        direction,
+        ["90911200"],
+        people[Role.PRESCRIBER],
+    )
