@@ -1,0 +1,92 @@
+"""The public journey of the observatory: home → indicator → territory → open data → contact form sent."""
+
+from decimal import Decimal
+
+import pytest
+from django.core import mail
+
+from spaser.accounts.demo import home_organisation_ensure
+from spaser.observatory.models import ContactRequest, PublishedIndicator
+from spaser.referentiel.enums import SpaserStatus
+from spaser.referentiel.models import Target
+from tests.accounts.factories import OrganisationFactory
+from tests.contracts.factories import ContractFactory
+from tests.e2e.conftest import assert_accessible
+from tests.referentiel.factories import ChantierFactory, IndicatorFactory, SpaserFactory
+
+
+@pytest.fixture
+def observatory_data():
+    home = home_organisation_ensure()
+    spaser = SpaserFactory(organisation=home, status=SpaserStatus.ADOPTED, title="SPASER de la Région")
+    indicator = IndicatorFactory(
+        chantier=ChantierFactory(spaser=spaser, title="Clauses sociales"),
+        code="IND-SOC",
+        label="Part des marchés avec une clause sociale",
+        baseline_value=Decimal(10),
+        baseline_year=2023,
+    )
+    Target.objects.create(indicator=indicator, year=2025, value=Decimal(20))
+    Target.objects.create(indicator=indicator, year=2027, value=Decimal(30))
+    PublishedIndicator.objects.create(indicator=indicator, is_public=True)
+    commune = OrganisationFactory(name="Commune de Vendôme", kind="commune", departement_code="41")
+    ContractFactory(buyer=commune, considerations_published=True, social_clause=True)
+    ContractFactory(buyer=home, considerations_published=True)
+    return home
+
+
+def test_public_journey(page, observatory_data):
+    page.goto("/observatoire/")
+    assert page.get_by_role("heading", level=1).inner_text() == "Observatoire de l'achat public responsable"
+    assert_accessible(page)
+
+    page.get_by_role("link", name="Part des marchés avec une clause sociale").click()
+    page.wait_for_url("**/observatoire/indicateurs/IND-SOC/")
+    table = page.get_by_role("table", name="Trajectoire de l'indicateur IND-SOC")
+    assert "2027" in table.inner_text()
+    assert page.locator("figure svg").count() == 1
+    assert_accessible(page)
+
+    page.get_by_role("navigation", name="Observatoire").get_by_role("link", name="Les acheteurs du territoire").click()
+    page.wait_for_url("**/observatoire/territoire/")
+    assert "Commune de Vendôme" in page.get_by_role("table", name="Commune").inner_text()
+    assert page.locator("svg.obs-map").count() == 1
+    assert_accessible(page)
+
+    page.get_by_role("navigation", name="Observatoire").get_by_role("link", name="Données ouvertes").click()
+    page.wait_for_url("**/observatoire/donnees/")
+    assert "Licence Ouverte 2.0" in page.locator("main").inner_text()
+    with page.expect_download() as download:
+        page.get_by_role("link", name="CSV – Référentiel des critères et clauses d'achat responsable").click()
+    assert download.value.suggested_filename == "criteres.csv"
+    assert_accessible(page)
+
+    page.get_by_role("navigation", name="Observatoire").get_by_role("link", name="Cellule TPE/PME").click()
+    page.get_by_label("Entreprise").fill("Menuiserie Martin")
+    page.get_by_label("SIRET").fill("1234")
+    page.get_by_label("Vos nom et prénom").fill("Alex Martin")
+    page.get_by_label("Adresse électronique").fill("alex@example.fr")
+    page.get_by_label("Objet").fill("Répondre au lot menuiserie")
+    page.get_by_label("Message").fill("Comment constituer le dossier ?")
+    page.get_by_label("J'accepte").check()
+    page.get_by_role("button", name="Envoyer").click()
+    assert "14 chiffres" in page.locator("#error-summary").inner_text()
+    assert_accessible(page)
+    # The refused post answers 400 on purpose: the browser logs it, nothing else may be logged.
+    assert page.console_errors == ["Failed to load resource: the server responded with a status of 400 (Bad Request)"]
+    page.console_errors.clear()
+    page.get_by_label("SIRET").fill("")
+    page.get_by_role("button", name="Envoyer").click()
+    page.wait_for_url("**/observatoire/contact/envoye/")
+    assert page.get_by_role("heading", level=1).inner_text() == "Votre demande a été envoyée"
+    assert_accessible(page)
+    assert ContactRequest.objects.get().company == "Menuiserie Martin"
+    assert mail.outbox[0].to == ["alex@example.fr"]
+    assert not page.console_errors, page.console_errors
+
+
+def test_api_docs_page_renders_swagger_without_csp_errors(page, observatory_data):
+    page.goto("/api/docs/")
+    page.locator(".swagger-ui .opblock").first.wait_for()
+    assert page.locator(".swagger-ui .opblock").count() >= 6
+    assert not page.console_errors, page.console_errors
