@@ -322,3 +322,18 @@ def test_prescriber_files_projects_only_for_own_direction(client, people, organi
         ["90911200"],
         people[Role.PRESCRIBER],
     )
+
+
+def test_detail_page_query_count_does_not_grow_with_rows(buyer_client, organisation, django_assert_max_num_queries):
+    from spaser.strategies.models import AwardCriterion, Clause, ProjectTransitionLog
+
+    project = PurchaseProjectFactory(organisation=organisation, compliant=True)
+    source = CriterionFactory()
+    for index in range(15):
+        AwardCriterion.objects.create(project=project, label=f"C{index}", kind="other", weight=0, source=source)
+        Clause.objects.create(project=project, label=f"K{index}", dimension="social", source=source)
+        ProjectTransitionLog.objects.create(
+            project=project, transition="submit", from_state="draft", to_state="submitted", user=project.created_by
+        )
+    with django_assert_max_num_queries(20):
+        assert buyer_client.get(reverse("strategies:project_detail", args=[project.pk])).status_code == 200
