@@ -169,15 +169,23 @@ def demo_manual_values_ensure(*, organisation) -> int:
 
 
 def bootstrap_values(*, demo: bool):
-    """Computes the stored values for every organisation (after the contracts are imported)."""
+    """Computes the stored values of the home organisation now (after the contracts are imported) and asks the
+    worker for the other buyers found in the contract data (hundreds of them in the embedded files)."""
     from django.conf import settings
 
     from spaser.accounts.models import Organisation
 
-    stored = indicator_values_compute_all()
-    lines = [f"{stored} valeurs d'indicateurs calculées"]
-    if demo:
-        home = Organisation.objects.filter(siret=settings.SPASER_ORGANISATION_SIRET).first()
-        if home is not None:
-            lines.append(f"{demo_manual_values_ensure(organisation=home)} valeurs saisies de démonstration ajoutées")
+    home = Organisation.objects.filter(siret=settings.SPASER_ORGANISATION_SIRET).first()
+    lines = []
+    if home is not None:
+        stored = indicator_values_compute(organisation=home)
+        lines.append(f"{home.name} : {stored} valeurs d'indicateurs calculées")
+    others = list(organisations_to_compute().exclude(pk=home.pk if home else None).values_list("pk", flat=True))
+    if others:
+        from spaser.indicators.tasks import recompute_indicators
+
+        recompute_indicators(others)
+        lines.append(f"{len(others)} autres acheteurs : calcul confié au worker")
+    if demo and home is not None:
+        lines.append(f"{demo_manual_values_ensure(organisation=home)} valeurs saisies de démonstration ajoutées")
     return lines

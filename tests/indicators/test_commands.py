@@ -49,12 +49,14 @@ def test_request_runs_after_commit(region, django_capture_on_commit_callbacks, s
 
 def test_bootstrap_computes_values_and_adds_demo_values_once(region):
     ContractFactory(buyer=region, environmental=True)
+    other = ContractFactory(social=True).buyer  # computed by the worker (immediate in tests)
     config = apps.get_app_config("indicators")
     assert config.bootstrap_order == 70
     out = io.StringIO()
     config.bootstrap(stdout=out, demo=True)
     assert "valeurs d'indicateurs calculées" in out.getvalue()
     assert IndicatorValue.objects.filter(organisation=region, key="contracts.pnad_environmental_share").exists()
+    assert IndicatorValue.objects.filter(organisation=other, key="contracts.pnad_social_share").exists()
     demo_count = ManualValue.objects.count()
     assert demo_count >= 3
     assert all("démonstration" in value.comment for value in ManualValue.objects.all())
