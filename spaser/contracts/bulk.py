@@ -73,8 +73,8 @@ class Inserter:
         self.returning = [meta.get_field(name).column for name in returning or []]
         self.returning_names = returning or []
         self.field_names = field_names
-        # SQLite allows 32,766 variables per statement; stay well below.
-        self.rows_per_statement = max(1, 30_000 // len(self.columns))
+        # Rows per multi-row statement (SQLite allows 32,766 variables per statement).
+        self.rows_per_statement = max(1, min(100, 30_000 // len(self.columns)))
 
     def _adapt(self, rows):
         self.converters = [(index, _converter(self.fields[index])) for index, _ in self.converters]
@@ -93,25 +93,37 @@ class Inserter:
         rows = self._adapt(rows)
         if connection.vendor == "postgresql":
             return self._copy(rows)
+        return self._insert_sqlite(rows)
+
+    def _insert_sqlite(self, rows) -> list[tuple]:
+        """Multi-row INSERTs of a fixed number of rows, then single-row INSERTs for the rest.
+
+        Only two statement texts per table: the driver caches prepared statements by text, and each keeps
+        its last bound values (a JSON document per row), so statements of every possible length would make
+        memory grow with the file. SQLite's own "?" placeholders on the raw cursor: Django rewrites "%s" with
+        a regular expression, slow on statements of thousands of values."""
         quote = connection.ops.quote_name
         columns = ", ".join(quote(column) for column in self.columns)
-        # SQLite: the driver's own "?" placeholders on the raw cursor (Django rewrites "%s" with a regex,
-        # which is slow on statements of thousands of values).
-        mark = "?" if connection.vendor == "sqlite" else "%s"
-        placeholder = "(" + ", ".join([mark] * len(self.columns)) + ")"
+        placeholder = "(" + ", ".join(["?"] * len(self.columns)) + ")"
+        head = f"INSERT INTO {quote(self.table)} ({columns}) VALUES "
+        tail = " RETURNING " + ", ".join(quote(column) for column in self.returning) if self.returning else ""
+        size = self.rows_per_statement
+        many_sql = head + ", ".join([placeholder] * size) + tail
+        one_sql = head + placeholder + tail
+        full = len(rows) - len(rows) % size
         returned = []
         with connection.cursor() as wrapper:
-            cursor = wrapper.cursor if connection.vendor == "sqlite" else wrapper
-            for start in range(0, len(rows), self.rows_per_statement):
-                chunk = rows[start : start + self.rows_per_statement]
-                sql = f"INSERT INTO {quote(self.table)} ({columns}) VALUES " + ", ".join([placeholder] * len(chunk))
-                params = [value for row in chunk for value in row]
+            cursor = wrapper.cursor
+            for start in range(0, full, size):
+                cursor.execute(many_sql, [value for row in rows[start : start + size] for value in row])
                 if self.returning:
-                    sql += " RETURNING " + ", ".join(quote(column) for column in self.returning)
-                    cursor.execute(sql, params)
                     returned.extend(cursor.fetchall())
-                else:
-                    cursor.execute(sql, params)
+            if self.returning:
+                for row in rows[full:]:
+                    cursor.execute(one_sql, row)
+                    returned.extend(cursor.fetchall())
+            elif full < len(rows):
+                cursor.executemany(one_sql, rows[full:])
         return returned
 
     def _copy(self, rows) -> list[tuple]:
