@@ -80,6 +80,8 @@ def test_prescriber_fills_the_form_and_buyer_validates(page, demo_users, program
     clause.get_by_label("Dimension").select_option("environmental")
     page.locator("#checklist [data-code='CRITERE-ENV-SPASER'][data-status='passed']").wait_for()
     page.locator("#checklist", has_text="Aucune règle bloquante").wait_for()
+    # Screen readers hear one sentence (a persistent live region), not the whole list.
+    assert "aucune règle bloquante" in page.locator("#checklist-summary").inner_text()
     assert PurchaseProject.objects.get(pk=project.pk).version == 1  # nothing saved by the live checklist
     page.get_by_role("button", name="Enregistrer la fiche").click()
     assert "La fiche a été enregistrée" in page.locator(".messages").inner_text()
