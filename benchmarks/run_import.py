@@ -93,6 +93,7 @@ def main(argv=None):
     parser.add_argument("--databases", nargs="+", default=["sqlite"], choices=["sqlite", "postgres"])
     parser.add_argument("--format", choices=["2019", "2024"], default="2024")
     parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "spaser-bench")
+    parser.add_argument("--no-json-load", action="store_true", help="skip the json.load reference (memory)")
     parser.add_argument("--pin", action="store_true", help="taskset -c 0 (on an otherwise idle machine)")
     args = parser.parse_args(argv)
     if args.pin and shutil.which("taskset"):
@@ -116,7 +117,7 @@ def main(argv=None):
                 ],
                 check=True,
             )
-        load_seconds, load_rss = json_load_baseline(path)
+        load_seconds, load_rss = (0.0, 0) if args.no_json_load else json_load_baseline(path)
         for database in args.databases:
             tag = f"{database}-{records}"
             env = prepare_database(database, args.workdir, tag)
