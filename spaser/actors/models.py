@@ -137,7 +137,7 @@ class Actor(TimeStampedModel):
         "précision de la position", max_length=10, blank=True, help_text="adresse, commune ou vide"
     )
     # A 0.1° grid cell (about 11 × 8 km): the indexed prefilter of radius searches (no PostGIS needed).
-    cell = models.IntegerField("maille", null=True, blank=True, db_index=True)
+    cell = models.IntegerField("maille", null=True, blank=True)
     kinds = models.ManyToManyField(Kind, verbose_name="types", related_name="actors", blank=True)
     natures = models.ManyToManyField(Nature, verbose_name="natures traitées", related_name="actors", blank=True)
     families = models.ManyToManyField(
@@ -178,7 +178,11 @@ class Actor(TimeStampedModel):
             models.CheckConstraint(condition=~Q(name=""), name="actor_name_required"),
             models.CheckConstraint(condition=Q(area_kind__in=AreaKind.values), name="actor_area_kind_valid"),
         ]
-        indexes = [models.Index(fields=["cell", "latitude", "longitude"], name="actor_cell_position_idx")]
+        # Covering index of the radius prefilter and of the map's clusters: cell, position and kinds are read
+        # from the index alone; a single-column index on cell made SQLite fetch every row (5 s for France).
+        indexes = [
+            models.Index(fields=["cell", "latitude", "longitude", "kind_codes"], name="actor_cell_position_kind_idx")
+        ]
 
     def __str__(self):
         return self.name
