@@ -49,8 +49,11 @@ def indicator_values_compute(*, organisation, years=None, keys=None) -> int:
     rows = []
     shares = [definition for definition in definitions if definition.share is not None]
     computed = registry.compute_contract_shares(organisation, years, shares) if shares else {}
+    holders = [definition for definition in definitions if definition.holder is not None]
+    if holders:
+        computed.update(registry.compute_holder_shares(organisation, years, holders))
     for definition in definitions:
-        if definition.share is None:
+        if definition.key not in computed:
             computed[definition.key] = definition.compute(organisation, years)
     for definition in definitions:
         for year, result in computed[definition.key].items():

@@ -159,3 +159,35 @@ def test_the_single_scan_gives_each_share_function_s_own_result(organisation):
     batch = registry.compute_contract_shares(organisation, [2023, 2024], shares)
     for definition in shares:
         assert batch[definition.key] == definition.compute(organisation, [2023, 2024]), definition.key
+
+
+def test_the_holder_scan_gives_each_holder_function_s_own_result(organisation):
+    from spaser.geo.models import Commune, Departement, Region
+    from spaser.suppliers.models import Establishment
+
+    organisation.region_code, organisation.departement_code = "24", "45"
+    organisation.save()
+    region = Region.objects.create(code="24", name="Centre-Val de Loire")
+    loiret = Departement.objects.create(code="45", name="Loiret", region=region)
+    orleans = Commune.objects.create(code="45234", name="Orléans", departement=loiret)
+    sme = SupplierFactory(category="pme", is_ess=True)
+    local = Establishment.objects.create(supplier=sme, siret=f"{sme.siren}00011", commune=orleans)
+    large = SupplierFactory(category="ge")
+    first = ContractFactory(buyer=organisation, considerations_published=True, initial_amount=D(1000))
+    holder(first, large, 1)
+    from spaser.contracts.models import ContractHolder
+
+    ContractHolder.objects.create(
+        contract=first, rank=2, identifier_type="SIRET", identifier=local.siret, supplier=sme, establishment=local
+    )
+    holder(ContractFactory(buyer=organisation, considerations_published=True, initial_amount=None), sme)
+    holder(ContractFactory(buyer=organisation, considerations_published=True, initial_amount=D(3000)), large)
+    ContractFactory(buyer=organisation, considerations_published=True)  # no holder at all
+    ContractFactory(buyer=organisation, considerations_published=True, notified_on=dt.date(2023, 2, 1))
+    holders = [definition for definition in registry.REGISTRY.values() if definition.holder is not None]
+    assert len(holders) == 10
+    batch = registry.compute_holder_shares(organisation, [2023, 2024], holders)
+    for definition in holders:
+        assert batch[definition.key] == definition.compute(organisation, [2023, 2024]), definition.key
+    assert batch["contracts.region_holder_share"][2024].value == D(25)
+    assert batch["contracts.sme_holder_amount_share"][2024].value == D("0.9615")  # 1,000 of 104,000
