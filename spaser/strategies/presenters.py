@@ -11,12 +11,14 @@ from spaser.referentiel import cpv
 from spaser.referentiel.enums import ContractNature
 from spaser.strategies import compliance
 from spaser.strategies.enums import (
+    CheckStatus,
     ClauseDimension,
     ClauseKind,
     CriterionKind,
     EnvironmentalDomain,
     Procedure,
     Reservation,
+    Severity,
     SocialDevice,
 )
 from spaser.strategies.forms import SECTIONS
@@ -32,6 +34,8 @@ CHOICES = {
 }
 AMOUNTS = {"estimated_amount"}
 PERCENTS = {"insertion_labour_share", "insertion_rate"}
+MONEY = {"insertion_hourly_cost"}
+NUMBERS = {"insertion_hours", "carbon_estimate_kg"}
 
 
 def _label(name: str) -> str:
@@ -61,6 +65,10 @@ def display(name: str, value) -> str:
         return format_euros(_decimal(value))
     if name in PERCENTS:
         return format_percent(_decimal(value))
+    if name in MONEY:
+        return format_euros(_decimal(value)).removesuffix(" HT")
+    if name in NUMBERS:
+        return format_euros(_decimal(value)).removesuffix(" € HT")
     if name.endswith("_date"):
         day = value if isinstance(value, datetime.date) else datetime.date.fromisoformat(str(value))
         return f"{day:%d/%m/%Y}"
@@ -112,5 +120,12 @@ def document(project: PurchaseProject, report: compliance.Report) -> dict:
         "criteria": criteria,
         "clauses": clauses,
         "lots": lots,
-        "compliance": data["compliance"],
+        "compliance": [
+            {
+                **item,
+                "status_label": dict(CheckStatus.choices).get(item["status"], item["status"]),
+                "severity_label": dict(Severity.choices).get(item["severity"], item["severity"]),
+            }
+            for item in data["compliance"]
+        ],
     }

@@ -224,6 +224,8 @@ def test_print_page_reads_the_frozen_snapshot(buyer_client, organisation):
     PurchaseProject.objects.filter(pk=project.pk).update(subject="Objet modifié après coup")
     page = " ".join(text(buyer_client.get(reverse("strategies:project_print", args=[project.pk]))).split())
     assert "Fiche figée à la validation" in page
+    assert "<strong>PONDERATIONS-100</strong> (Respecté, bloquant)" in page
+    assert "Coût horaire chargé (€)" in page
     assert '<dt class="col-sm-4">Objet de l\'achat</dt> <dd class="col-sm-8"> Objet validé </dd>' in page
 
 
