@@ -1,8 +1,11 @@
 """Strict filtering: a query parameter the endpoint does not know is a 400, not silently ignored."""
 
+from django import forms
+from django.core.validators import ProhibitNullCharactersValidator
 from django_filters import rest_framework as filters
 from rest_framework.exceptions import ValidationError
 
+from spaser.referentiel.enums import ContractNature, Dimension, ItemKind
 from spaser.strategies.models import ProgrammeEntry
 
 ALWAYS_ALLOWED = {"page", "page_size", "format"}
@@ -18,11 +21,26 @@ class StrictFilterBackend(filters.DjangoFilterBackend):
         return super().filter_queryset(request, queryset, view)
 
 
+class CodeField(forms.CharField):
+    """A code typed in a URL: NUL characters (refused by PostgreSQL) are dropped, so such a code matches nothing."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.validators = [v for v in self.validators if not isinstance(v, ProhibitNullCharactersValidator)]
+
+    def to_python(self, value):
+        return super().to_python(value).replace("\x00", "")
+
+
+class CodeFilter(filters.CharFilter):
+    field_class = CodeField
+
+
 class ProgrammeEntryFilter(filters.FilterSet):
     year = filters.NumberFilter(field_name="year")
     quarter = filters.NumberFilter(field_name="planned_quarter")
-    family = filters.CharFilter(field_name="family__code")
-    nature = filters.CharFilter(field_name="nature")
+    family = CodeFilter(field_name="family__code")
+    nature = filters.ChoiceFilter(field_name="nature", choices=ContractNature.choices)
 
     class Meta:
         model = ProgrammeEntry
@@ -30,7 +48,7 @@ class ProgrammeEntryFilter(filters.FilterSet):
 
 
 class IndicatorFilter(filters.FilterSet):
-    chantier = filters.CharFilter(field_name="chantier__code")
+    chantier = CodeFilter(field_name="chantier__code")
 
     class Meta:
         from spaser.referentiel.models import Indicator
@@ -40,8 +58,8 @@ class IndicatorFilter(filters.FilterSet):
 
 
 class CriterionFilter(filters.FilterSet):
-    dimension = filters.CharFilter(field_name="dimension")
-    kind = filters.CharFilter(field_name="kind")
+    dimension = filters.ChoiceFilter(field_name="dimension", choices=Dimension.choices)
+    kind = filters.ChoiceFilter(field_name="kind", choices=ItemKind.choices)
 
     class Meta:
         from spaser.referentiel.models import Criterion

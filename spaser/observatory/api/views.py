@@ -2,6 +2,7 @@
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from spaser.observatory import selectors
@@ -52,6 +53,11 @@ class IndicatorDetail(generics.RetrieveAPIView):
 
     def get_queryset(self):
         return selectors.published_indicators(selectors.home_organisation())
+
+    def get_object(self):
+        if "\x00" in self.kwargs["code"]:  # PostgreSQL refuses NUL in text: no indicator has such a code
+            raise NotFound()
+        return super().get_object()
 
 
 class ProgrammeEntryList(PublicListView):
