@@ -1,0 +1,206 @@
+"""Load benchmark of the public observatory (issue 7): the home page and a published indicator's page served by
+gunicorn (2 sync workers, production settings: database cache, whitenoise, CSP), hit by 50 concurrent clients
+for 60 s on loopback. Prints requests/s, p50/p95/p99 and errors. Not part of the test suite; results go in
+docs/benchmarks.md ("Observatoire public" section).
+
+    .venv/bin/python benchmarks/observatory_load.py --database-url sqlite:////tmp/obsdemo.sqlite3
+
+The database must hold the `make run` data (migrate, createcachetable, `bootstrap` in demo mode, which
+publishes the indicators with targets); `--prepare` does it first (about 6 minutes: communes and DECP files).
+Bounded: loopback only, fixed duration, fixed number of clients, 10 s timeout per request; gunicorn is
+stopped (by its own process id) whatever happens.
+"""
+
+import argparse
+import http.client
+import json
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+HOST = "127.0.0.1"
+
+
+def percentile(values, q):
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(q / 100 * (len(values) - 1))))]
+
+
+def environment(database_url: str, static_root: str) -> dict:
+    env = dict(os.environ)
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "benchmarks.observatory_settings",
+            "DJANGO_SECRET_KEY": "benchmark-only-key",
+            "DJANGO_ALLOWED_HOSTS": HOST,
+            "DJANGO_HTTPS": "False",
+            "DATABASE_URL": database_url,
+            "DJANGO_STATIC_ROOT": static_root,
+            "SPASER_DEMO_MODE": "True",
+            "SPASER_DEMO_PASSWORD": "benchmark-demo-password",
+            "LOG_LEVEL": "WARNING",
+            "REDIS_URL": "",
+        }
+    )
+    return env
+
+
+def manage(env, *args):
+    subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
+
+
+def indicator_path(env) -> str:
+    code = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import django; django.setup();"
+            "from spaser.observatory import selectors;"
+            "print(selectors.published_indicators(selectors.home_organisation()).first().code)",
+        ],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    return f"/observatoire/indicateurs/{code}/"
+
+
+def wait_until_up(port: int, deadline: float):
+    while time.monotonic() < deadline:
+        try:
+            connection = http.client.HTTPConnection(HOST, port, timeout=2)
+            connection.request("GET", "/healthz")
+            connection.getresponse().read()
+            return
+        except OSError:
+            time.sleep(0.3)
+    raise RuntimeError("gunicorn n'a pas démarré")
+
+
+def client_loop(port, paths, stop_at, results, lock, index):
+    connection = None
+    latencies, errors, count = {path: [] for path in paths}, 0, 0
+    while time.monotonic() < stop_at:
+        path = paths[(index + count) % len(paths)]
+        count += 1
+        started = time.perf_counter()
+        try:
+            if connection is None:
+                connection = http.client.HTTPConnection(HOST, port, timeout=10)
+            connection.request("GET", path, headers={"Accept-Encoding": "gzip"})
+            response = connection.getresponse()
+            response.read()
+            if response.status != 200:
+                errors += 1
+            if response.getheader("Connection", "").lower() == "close":
+                connection.close()
+                connection = None
+        except (OSError, http.client.HTTPException):
+            errors += 1
+            connection = None
+            continue
+        latencies[path].append(time.perf_counter() - started)
+    with lock:
+        for path, values in latencies.items():
+            results["latencies"][path].extend(values)
+        results["errors"] += errors
+
+
+def run(args):
+    static_root = tempfile.mkdtemp(prefix="spaser-static-")
+    env = environment(args.database_url, static_root)
+    if args.prepare:
+        manage(env, "migrate", "--noinput")
+    manage(env, "createcachetable")  # idempotent: the page cache lives in the database (no Redis)
+    if args.prepare:
+        manage(env, "bootstrap")
+    manage(env, "collectstatic", "--noinput")
+    paths = ["/observatoire/", indicator_path(env)]
+    gunicorn = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "config.wsgi",
+            "--workers",
+            "2",
+            "--bind",
+            f"{HOST}:{args.port}",
+            "--access-logfile",
+            "-" if args.access_log else "/dev/null",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        wait_until_up(args.port, time.monotonic() + 60)
+        # Warm-up: both workers load Django and fill the page cache.
+        for _ in range(10):
+            for path in paths:
+                connection = http.client.HTTPConnection(HOST, args.port, timeout=10)
+                connection.request("GET", path)
+                assert connection.getresponse().status == 200, path
+        load_before = os.getloadavg()[0]
+        results = {"latencies": {path: [] for path in paths}, "errors": 0}
+        lock = threading.Lock()
+        started = time.monotonic()
+        stop_at = started + args.duration
+        threads = [
+            threading.Thread(target=client_loop, args=(args.port, paths, stop_at, results, lock, index))
+            for index in range(args.clients)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        elapsed = time.monotonic() - started
+    finally:
+        gunicorn.send_signal(signal.SIGTERM)
+        try:
+            gunicorn.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            gunicorn.kill()
+    all_latencies = [value for values in results["latencies"].values() for value in values]
+    summary = {
+        "clients": args.clients,
+        "duration_s": round(elapsed, 1),
+        "requests": len(all_latencies),
+        "errors": results["errors"],
+        "requests_per_s": round(len(all_latencies) / elapsed, 1),
+        "load_before": round(load_before, 2),
+        "pages": {},
+    }
+    for path, values in [("all", all_latencies), *results["latencies"].items()]:
+        summary["pages"][path] = {
+            "count": len(values),
+            "p50_ms": round(1000 * statistics.median(values), 1),
+            "p95_ms": round(1000 * percentile(values, 95), 1),
+            "p99_ms": round(1000 * percentile(values, 99), 1),
+            "max_ms": round(1000 * max(values), 1),
+        }
+    print(json.dumps(summary, indent=2, ensure_ascii=False))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database-url", required=True)
+    parser.add_argument("--prepare", action="store_true", help="migrate, createcachetable and bootstrap first")
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--clients", type=int, default=50, choices=range(1, 201), metavar="1..200")
+    parser.add_argument("--duration", type=int, default=60, choices=range(5, 301), metavar="5..300")
+    parser.add_argument("--access-log", action="store_true")
+    run(parser.parse_args())
+
+
+if __name__ == "__main__":
+    main()
