@@ -126,7 +126,7 @@ def _year_bounds(years):
 
 
 def notified_markets(organisation, years):
-    """Markets (not concessions) of the buyer notified in ``years`` whose considerations are published."""
+    """Markets (not concessions) of the buyer notified in ``years`` (the PNAD shares add ``PUBLISHED``)."""
     from spaser.contracts.enums import ContractKind
     from spaser.contracts.models import Contract
 
@@ -134,7 +134,6 @@ def notified_markets(organisation, years):
     return Contract.objects.filter(
         buyer=organisation,
         kind=ContractKind.MARKET,
-        considerations_published=True,
         notified_on__gte=start,
         notified_on__lt=end,
     )
@@ -220,6 +219,8 @@ def _contracts_drill(base: Q | None = None, *, with_amount=False):
 
 # --- Contract considerations (PNAD) ---------------------------------------------------------------------------
 
+# The 2019 format has no considerations: the PNAD shares count only contracts that publish them.
+PUBLISHED = Q(considerations_published=True)
 ENVIRONMENTAL = Q(environmental_clause=True) | Q(environmental_criterion=True)
 SOCIAL = Q(social_clause=True) | Q(social_criterion=True) | Q(social_reserved=True)
 KIND_FILTERS = {
@@ -246,14 +247,14 @@ def _const(q):
     reads=PNAD_READS,
     source="contracts",
     numerator_q=_const(ENVIRONMENTAL),
-    denominator=_contracts_drill(),
-    share=(_const(ENVIRONMENTAL), False, None),
+    denominator=_contracts_drill(PUBLISHED),
+    share=(_const(ENVIRONMENTAL), False, PUBLISHED),
 )
 def pnad_environmental_share(organisation, years):
     """Nombre de marchés notifiés dans l'année dont les données essentielles comportent une clause ou un
     critère environnemental, divisé par le nombre de marchés notifiés dans l'année dont les considérations
     sont publiées, × 100 (définition du PNAD 2022-2025, en nombre de marchés)."""
-    return _contract_share(organisation, years, ENVIRONMENTAL)
+    return _contract_share(organisation, years, ENVIRONMENTAL, base=PUBLISHED)
 
 
 @register(
@@ -263,14 +264,14 @@ def pnad_environmental_share(organisation, years):
     reads=PNAD_READS,
     source="contracts",
     numerator_q=_const(ENVIRONMENTAL),
-    denominator=_contracts_drill(with_amount=True),
-    share=(_const(ENVIRONMENTAL), True, None),
+    denominator=_contracts_drill(PUBLISHED, with_amount=True),
+    share=(_const(ENVIRONMENTAL), True, PUBLISHED),
 )
 def pnad_environmental_amount_share(organisation, years):
     """Somme des montants initiaux HT des marchés notifiés dans l'année comportant une clause ou un critère
     environnemental, divisée par la somme des montants initiaux HT des marchés notifiés dans l'année dont les
     considérations sont publiées (marchés sans montant exclus), × 100."""
-    return _contract_share(organisation, years, ENVIRONMENTAL, by_amount=True)
+    return _contract_share(organisation, years, ENVIRONMENTAL, by_amount=True, base=PUBLISHED)
 
 
 @register(
@@ -280,14 +281,14 @@ def pnad_environmental_amount_share(organisation, years):
     reads=PNAD_READS,
     source="contracts",
     numerator_q=_const(SOCIAL),
-    denominator=_contracts_drill(),
-    share=(_const(SOCIAL), False, None),
+    denominator=_contracts_drill(PUBLISHED),
+    share=(_const(SOCIAL), False, PUBLISHED),
 )
 def pnad_social_share(organisation, years):
     """Nombre de marchés notifiés dans l'année dont les données essentielles comportent une clause sociale,
     un critère social ou un marché réservé, divisé par le nombre de marchés notifiés dans l'année dont les
     considérations sont publiées, × 100 (définition du PNAD 2022-2025, en nombre de marchés)."""
-    return _contract_share(organisation, years, SOCIAL)
+    return _contract_share(organisation, years, SOCIAL, base=PUBLISHED)
 
 
 @register(
@@ -297,14 +298,14 @@ def pnad_social_share(organisation, years):
     reads=PNAD_READS,
     source="contracts",
     numerator_q=_const(SOCIAL),
-    denominator=_contracts_drill(with_amount=True),
-    share=(_const(SOCIAL), True, None),
+    denominator=_contracts_drill(PUBLISHED, with_amount=True),
+    share=(_const(SOCIAL), True, PUBLISHED),
 )
 def pnad_social_amount_share(organisation, years):
     """Somme des montants initiaux HT des marchés notifiés dans l'année comportant une clause sociale, un
     critère social ou un marché réservé, divisée par la somme des montants initiaux HT des marchés notifiés
     dans l'année dont les considérations sont publiées (marchés sans montant exclus), × 100."""
-    return _contract_share(organisation, years, SOCIAL, by_amount=True)
+    return _contract_share(organisation, years, SOCIAL, by_amount=True, base=PUBLISHED)
 
 
 KIND_LABELS = {
@@ -322,7 +323,7 @@ def _register_kind(kind, by_amount):
     what = "du montant des marchés" if by_amount else "des marchés"
 
     def compute(organisation, years):
-        return _contract_share(organisation, years, q, by_amount=by_amount)
+        return _contract_share(organisation, years, q, by_amount=by_amount, base=PUBLISHED)
 
     measure = "la somme de leurs montants initiaux HT" if by_amount else "leur nombre"
     compute.__doc__ = (
@@ -337,8 +338,8 @@ def _register_kind(kind, by_amount):
         reads=PNAD_READS,
         source="contracts",
         numerator_q=_const(q),
-        denominator=_contracts_drill(with_amount=by_amount),
-        share=(_const(q), by_amount, None),
+        denominator=_contracts_drill(PUBLISHED, with_amount=by_amount),
+        share=(_const(q), by_amount, PUBLISHED),
     )(compute)
 
 

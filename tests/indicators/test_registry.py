@@ -191,3 +191,12 @@ def test_the_holder_scan_gives_each_holder_function_s_own_result(organisation):
         assert batch[definition.key] == definition.compute(organisation, [2023, 2024]), definition.key
     assert batch["contracts.region_holder_share"][2024].value == D(25)
     assert batch["contracts.sme_holder_amount_share"][2024].value == D("0.9615")  # 1,000 of 104,000
+
+
+def test_contracts_without_published_considerations_count_everywhere_but_in_the_pnad(organisation):
+    sme = SupplierFactory(category="pme")
+    holder(ContractFactory(buyer=organisation, considerations_published=False, format_version="2019"), sme)
+    holder(ContractFactory(buyer=organisation, environmental=True), SupplierFactory(category="ge"))
+    assert registry.get("contracts.sme_holder_share").compute(organisation, [2024])[2024].value == D(50)
+    pnad = registry.get("contracts.pnad_environmental_share").compute(organisation, [2024])[2024]
+    assert pnad.value == D(100) and pnad.record_count == 1
