@@ -15,7 +15,7 @@ from spaser.accounts.enums import Role
 from spaser.core.decorators import role_required
 from spaser.core.forms import apply_validation_error
 from spaser.strategies import exports, forms, perms, presenters, programme_import, selectors, services, workflow
-from spaser.strategies.enums import Transition
+from spaser.strategies.enums import ProjectState, Transition
 from spaser.strategies.models import ProgrammeEntry, ProgrammeImport, PurchaseProject
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -96,6 +96,18 @@ def _direction_scope(request):
     return perms.prescriber_directions(request)
 
 
+def _changes_comment(project):
+    """The acheteur's latest request for changes, shown on top while the form is to be reworked."""
+    if project.state != ProjectState.CHANGES_REQUESTED:
+        return None
+    return (
+        project.transition_logs.filter(transition=Transition.REQUEST_CHANGES)
+        .select_related("user")
+        .order_by("-timestamp", "-pk")
+        .first()
+    )
+
+
 def _transition_forms(request, project):
     result = []
     for transition in workflow.allowed_from(project.state):
@@ -123,6 +135,7 @@ def project_detail_view(request, pk):
             "report": report,
             "document": presenters.document(project, report),
             "logs": project.transition_logs.select_related("user"),
+            "changes_comment": _changes_comment(project),
             "transitions": _transition_forms(request, project),
             "attachments": project.attachments.select_related("uploaded_by"),
             "attachment_form": forms.AttachmentForm() if perms.can_edit_project(request, project) else None,
@@ -217,6 +230,7 @@ def project_edit_view(request, pk):
             ],
             "report": report,
             "proposals": selectors.proposals_for(project.family),
+            "changes_comment": _changes_comment(project),
             "added_sources": {row.source_id for row in [*project.award_criteria.all(), *project.clauses.all()]},
         },
     )

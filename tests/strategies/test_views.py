@@ -339,3 +339,14 @@ def test_detail_page_query_count_does_not_grow_with_rows(buyer_client, organisat
         )
     with django_assert_max_num_queries(20):
         assert buyer_client.get(reverse("strategies:project_detail", args=[project.pk])).status_code == 200
+
+
+def test_changes_requested_comment_shown_on_top_of_the_form(client, people, organisation, direction):
+    from spaser.strategies import services
+
+    project = PurchaseProjectFactory(organisation=organisation, direction=direction, compliant=True)
+    services.project_submit(project=project, by=people[Role.PRESCRIBER])
+    services.project_request_changes(project=project, by=people[Role.BUYER], comment="Ajoutez le sourçage")
+    client.force_login(people[Role.PRESCRIBER])
+    page = text(client.get(reverse("strategies:project_edit", args=[project.pk])))
+    assert "Modifications demandées par" in page and "« Ajoutez le sourçage »" in page
