@@ -11,6 +11,7 @@ class ObservatoryConfig(AppConfig):
 
     @property
     def navigation(self):
+        from spaser.accounts.enums import Role
         from spaser.observatory.perms import CELL_ROLES
 
         return [
@@ -20,6 +21,20 @@ class ObservatoryConfig(AppConfig):
                 description="Les résultats publiés du SPASER, les acheteurs du territoire et les données ouvertes.",
                 public=True,
                 order=850,
+            ),
+            NavEntry(
+                "Publication",
+                "observatory:publication",
+                description="Décider, indicateur par indicateur, ce que l'observatoire publie.",
+                roles={Role.ADMIN},
+                order=870,
+            ),
+            NavEntry(
+                "Rapports SPASER",
+                "observatory:reports",
+                description="Générer le bilan annuel, à mi-parcours ou final (PDF et annexe XLSX).",
+                roles={Role.ADMIN, Role.PILOT},
+                order=880,
             ),
             NavEntry(
                 "Cellule TPE/PME",

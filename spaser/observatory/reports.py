@@ -14,6 +14,8 @@ from openpyxl import Workbook
 
 from spaser.observatory import charts, exports, selectors
 from spaser.observatory.models import ReportStatus, SpaserReport
+from spaser.strategies.enums import ProjectState
+from spaser.strategies.models import PurchaseProject
 
 logger = logging.getLogger(__name__)
 
@@ -28,21 +30,35 @@ def report_context(report: SpaserReport) -> dict:
         points = selectors.trajectory(indicator, states.get(indicator.pk))
         current = next((p for p in points if p["year"] == report.year), None)
         late = bool(current and current["status"] == "late")
+        state = states.get(indicator.pk)
+        measure = state.series.get(report.year) if state else None
+        # Why it is late: the pilot's comment on the value of the year (the report is internal until adopted).
+        reason = getattr(measure.source, "comment", "") if (late and measure) else ""
         blocks.append(
             {
                 "indicator": indicator,
                 "points": points,
                 "chart": charts.trajectory_svg(points, unit=indicator.unit, title=indicator.label),
                 "late": late,
+                "reason": reason,
             }
         )
     contracts = selectors.organisation_contracts(organisation).filter(notified_on__year=report.year)
+    notable = (
+        PurchaseProject.objects.of_organisation(organisation)
+        .filter(validated_at__year=report.year)
+        .exclude(state__in=[ProjectState.DRAFT, ProjectState.ABANDONED])
+        .select_related("family")
+        .order_by("-estimated_amount", "pk")[:15]
+    )
     return {
         "report": report,
         "organisation": organisation,
         "spaser": spaser,
         "overview": selectors.spaser_overview(spaser, indicators) if spaser else [],
         "blocks": blocks,
+        "late_blocks": [block for block in blocks if block["late"]],
+        "notable": list(notable),
         "totals": selectors.contract_totals(contracts),
         "by_year": selectors.contract_aggregates_by_year(organisation),
         "generated_at": timezone.now(),

@@ -93,3 +93,27 @@ def test_a_failing_generation_is_kept_with_its_error(bootstrapped, monkeypatch):
     assert report.status == ReportStatus.FAILED
     assert "police introuvable" in report.error
     assert not report.pdf
+
+
+def test_report_explains_what_is_late_with_the_pilot_comment(bootstrapped):
+    from spaser.indicators.models import ManualValue
+    from spaser.observatory import reports
+    from spaser.referentiel.models import Indicator
+    from tests.accounts.factories import UserFactory
+
+    indicator = Indicator.objects.filter(publication__is_public=True, targets__year=2025, mode="manual").first()
+    target = indicator.targets.get(year=2025).value
+    ManualValue.objects.update_or_create(
+        indicator=indicator,
+        year=2025,
+        defaults={
+            "value": target - 1000 if indicator.direction != "decrease" else target + 1000,
+            "comment": "Marché reporté faute d'offres.",
+            "proof_link": "https://example.fr/p",
+            "entered_by": UserFactory(),
+        },
+    )
+    report = SpaserReport.objects.create(organisation=bootstrapped, year=2025)
+    context = reports.report_context(report)
+    late = {block["indicator"].code: block["reason"] for block in context["late_blocks"]}
+    assert late[indicator.code] == "Marché reporté faute d'offres."
