@@ -221,6 +221,8 @@ SPASER_ORGANISATION_SIRET = env("SPASER_ORGANISATION_SIRET", default="2345000230
 SPASER_LOGO_URL = env("SPASER_LOGO_URL", default="")
 SPASER_THEME_PRIMARY = env("SPASER_THEME_PRIMARY", default="#00535e")
 SPASER_THEME_SECONDARY = env("SPASER_THEME_SECONDARY", default="#f2f6f7")
+# Public address of the platform, for absolute links in e-mails sent by the worker (no request there).
+SPASER_SITE_URL = env("SPASER_SITE_URL", default="")
 SPASER_DEMO_MODE = env.bool("SPASER_DEMO_MODE", default=False)
 SPASER_DEMO_PASSWORD = env("SPASER_DEMO_PASSWORD", default="")
 
