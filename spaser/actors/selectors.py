@@ -209,13 +209,14 @@ def map_features(filters: ActorFilters, base, *, bbox: tuple[float, float, float
         )
         rows = [
             row
-            for row in actors.values_list(*columns)
+            for row in actors.order_by().values_list(*columns)
             if geometry.haversine_km(centre.latitude, centre.longitude, row[2], row[3]) <= radius
         ]
         if len(rows) > MAX_MAP_FEATURES:
             return _clusters_of_rows(rows, bbox or (west, south, east, north))
     else:
-        rows = list(actors.values_list(*columns)[: MAX_MAP_FEATURES + 1])
+        # order_by(): the model's default ordering (name) made the database sort every matching row first.
+        rows = list(actors.order_by().values_list(*columns)[: MAX_MAP_FEATURES + 1])
         if len(rows) > MAX_MAP_FEATURES:
             return _clusters(actors, bbox)
     return {
