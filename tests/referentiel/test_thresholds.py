@@ -67,9 +67,9 @@ def test_dispensation_thresholds_by_date_and_nature():
     assert rules(nature="services", launch=D(2026, 4, 1), amount=60_000).applies("dispensation_allowed") is False
 
 
-def test_strategy_form_is_for_contracts_strictly_above_40k():
-    assert rules(amount=40_000).applies("strategy_form") is False
-    assert rules(amount=40_001).applies("strategy_form") is True
+def test_strategy_form_is_required_from_40k_included():
+    assert rules(amount=39_999.99).applies("strategy_form") is False
+    assert rules(amount=40_000).applies("strategy_form") is True
 
 
 def test_without_an_amount_the_answer_says_what_it_depends_on():
