@@ -118,6 +118,8 @@ def client_loop(port, paths, stop_at, results, lock, index):
 def run(args):
     static_root = tempfile.mkdtemp(prefix="spaser-static-")
     env = environment(args.database_url, static_root)
+    if args.conn_max_age is not None:
+        env["BENCH_CONN_MAX_AGE"] = str(args.conn_max_age)
     if args.prepare:
         manage(env, "migrate", "--noinput")
     manage(env, "createcachetable")  # idempotent: the page cache lives in the database (no Redis)
@@ -178,6 +180,7 @@ def run(args):
         "errors": results["errors"],
         "requests_per_s": round(len(all_latencies) / elapsed, 1),
         "load_before": round(load_before, 2),
+        "conn_max_age": args.conn_max_age,
         "pages": {},
     }
     for path, values in [("all", all_latencies), *results["latencies"].items()]:
@@ -199,6 +202,9 @@ def main():
     parser.add_argument("--clients", type=int, default=50, choices=range(1, 201), metavar="1..200")
     parser.add_argument("--duration", type=int, default=60, choices=range(5, 301), metavar="5..300")
     parser.add_argument("--access-log", action="store_true")
+    parser.add_argument(
+        "--conn-max-age", type=int, default=None, help="keep database connections (the proposed SQLite setting)"
+    )
     run(parser.parse_args())
 
 
