@@ -138,3 +138,14 @@ def test_the_cell_updates_the_status_and_the_handler_is_recorded(client, home, c
     assert contact.status == ContactStatus.ANSWERED
     assert contact.handled_by == cell["buyer"]
     assert contact.internal_note == "Rappelé le 3"
+
+
+def test_new_requests_wait_on_the_cell_members_home_page(client, home, cell):
+    ContactRequest.objects.create(
+        organisation=home, company="C", contact_name="N", email="n@example.fr", subject="S", message="M", consent=True
+    )
+    client.force_login(cell["buyer"])
+    content = client.get(reverse("core:home")).content.decode()
+    assert "Nouvelles demandes à la cellule TPE/PME" in content
+    client.force_login(cell["reader"])
+    assert "Nouvelles demandes à la cellule TPE/PME" not in client.get(reverse("core:home")).content.decode()
