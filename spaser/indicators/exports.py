@@ -48,6 +48,10 @@ def table_response(*, filename: str, fmt: str, headers: list[str], rows) -> Http
             cell.font = Font(bold=True)
         for row in rows:
             sheet.append([_cell(value) for value in row])
+            # Published or typed text is never a formula (an object starting with "=" stays text).
+            for cell in sheet[sheet.max_row]:
+                if cell.data_type == "f":
+                    cell.data_type = "s"
         for index, header in enumerate(headers, start=1):
             sheet.column_dimensions[get_column_letter(index)].width = max(12, min(60, len(header) + 4))
         sheet.freeze_panes = "A2"

@@ -239,3 +239,11 @@ def test_missing_manual_values_reminder(client, pilot, rf):
     ManualValue.objects.create(indicator=indicator, year=last_year, value=1, proof_link="https://example.org")
     [item] = apps.get_app_config("indicators").pending_for(request)
     assert item.count == before - 1
+
+
+def test_xlsx_exports_keep_text_that_looks_like_a_formula_as_text():
+    from spaser.indicators.exports import table_response
+
+    response = table_response(filename="x", fmt="xlsx", headers=["Objet"], rows=[['=HYPERLINK("http://x")']])
+    cell = openpyxl.load_workbook(io.BytesIO(response.content)).active["A2"]
+    assert cell.data_type == "s" and cell.value.startswith("=HYPERLINK")
