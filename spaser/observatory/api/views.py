@@ -5,9 +5,11 @@ from rest_framework import generics
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
+from spaser.contracts.models import Contract
 from spaser.observatory import selectors
 from spaser.observatory.api import filters, serializers
-from spaser.referentiel.models import Criterion, Family
+from spaser.referentiel.models import Criterion, Family, Indicator
+from spaser.strategies.models import ProgrammeEntry
 
 
 class PublicListView(generics.ListAPIView):
@@ -36,6 +38,8 @@ class IndicatorList(PublicListView):
     filterset_class = filters.IndicatorFilter
 
     def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation: no request, no database
+            return Indicator.objects.none()
         return selectors.published_indicators(selectors.home_organisation())
 
     def list(self, request, *args, **kwargs):
@@ -52,6 +56,8 @@ class IndicatorDetail(generics.RetrieveAPIView):
     filter_backends = [filters.StrictFilterBackend]
 
     def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation: no request, no database
+            return Indicator.objects.none()
         return selectors.published_indicators(selectors.home_organisation())
 
     def get_object(self):
@@ -67,6 +73,8 @@ class ProgrammeEntryList(PublicListView):
     filterset_class = filters.ProgrammeEntryFilter
 
     def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation: no request, no database
+            return ProgrammeEntry.objects.none()
         return selectors.plan_entries(selectors.home_organisation())
 
 
@@ -76,6 +84,10 @@ class ContractAggregateList(generics.GenericAPIView):
     serializer_class = serializers.ContractAggregateSerializer
     filter_backends = [filters.StrictFilterBackend]
     pagination_class = None
+
+    def get_queryset(self):
+        # Only read by the schema generator and the strict filter backend: the answer is an aggregate.
+        return Contract.objects.none()
 
     @extend_schema(responses=serializers.ContractAggregateSerializer(many=True))
     def get(self, request):
