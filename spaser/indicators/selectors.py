@@ -245,3 +245,46 @@ STATUS_CSS = {
 
 def scope_label(kind):
     return ScopeKind(kind).label
+
+
+def stale_organisation_ids() -> list[int]:
+    """Organisations whose source data changed after their last computation.
+
+    A change is a successful DECP import that created or updated one of their contracts, or one of their
+    purchase forms reaching « validée ». Read by the worker's periodic recompute, so that the imports and
+    strategies apps need not know about indicators (dependencies flow one way).
+    """
+    from django.db.models import Max
+
+    from spaser.contracts.models import Contract
+    from spaser.imports.enums import ImportStatus
+    from spaser.imports.models import ImportRun
+    from spaser.strategies.enums import ProjectState
+    from spaser.strategies.models import ProjectTransitionLog
+
+    last_computed = dict(
+        IndicatorValue.objects.values_list("organisation_id").annotate(last=Max("computed_at")).order_by()
+    )
+    horizon = min(last_computed.values(), default=None)
+    runs = ImportRun.objects.filter(status=ImportStatus.SUCCEEDED, finished_at__isnull=False)
+    validations = ProjectTransitionLog.objects.filter(to_state=ProjectState.VALIDATED)
+    if horizon is not None:
+        runs = runs.filter(finished_at__gt=horizon)
+        validations = validations.filter(timestamp__gt=horizon)
+    changed = {}
+    for organisation_id, when in (
+        Contract.objects.filter(import_run__in=runs)
+        .values_list("buyer_id")
+        .annotate(last=Max("import_run__finished_at"))
+        .order_by()
+    ):
+        changed[organisation_id] = when
+    for organisation_id, when in (
+        validations.values_list("project__organisation_id").annotate(last=Max("timestamp")).order_by()
+    ):
+        changed[organisation_id] = max(when, changed.get(organisation_id, when))
+    return sorted(
+        organisation_id
+        for organisation_id, when in changed.items()
+        if organisation_id not in last_computed or when > last_computed[organisation_id]
+    )

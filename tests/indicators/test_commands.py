@@ -67,3 +67,37 @@ def test_bootstrap_computes_values_and_adds_demo_values_once(region):
 def test_bootstrap_without_demo_adds_no_manual_value(region):
     apps.get_app_config("indicators").bootstrap(stdout=io.StringIO(), demo=False)
     assert not ManualValue.objects.exists()
+
+
+def test_periodic_task_recomputes_only_organisations_whose_data_changed(region):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from spaser.imports.enums import ImportStatus
+    from spaser.imports.models import ImportRun
+    from spaser.indicators.selectors import stale_organisation_ids
+    from spaser.indicators.tasks import recompute_stale_indicators
+    from spaser.strategies.enums import ProjectState
+    from spaser.strategies.models import ProjectTransitionLog
+    from tests.strategies.factories import PurchaseProjectFactory
+
+    untouched = ContractFactory(social=True).buyer
+    recompute_indicators.call_local(None)
+    assert stale_organisation_ids() == []
+
+    later = timezone.now() + dt.timedelta(minutes=1)
+    run = ImportRun.objects.create(status=ImportStatus.SUCCEEDED, finished_at=later, file_name="x.json")
+    ContractFactory(buyer=region, environmental=True, import_run=run)
+    project = PurchaseProjectFactory()
+    log = ProjectTransitionLog.objects.create(
+        project=project, transition="validate", from_state="submitted", to_state=ProjectState.VALIDATED
+    )
+    ProjectTransitionLog.objects.filter(pk=log.pk).update(timestamp=later)
+    stale = stale_organisation_ids()
+    assert set(stale) == {region.pk, project.organisation_id}
+    assert untouched.pk not in stale
+
+    assert set(recompute_stale_indicators.call_local()) == {region.pk, project.organisation_id}
+    value = IndicatorValue.objects.get(organisation=region, key="contracts.pnad_environmental_share", year=2024)
+    assert value.record_count == 1
