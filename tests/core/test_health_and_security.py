@@ -79,3 +79,15 @@ def test_check_deploy_passes_with_production_settings():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_collectstatic_succeeds_with_the_production_manifest_storage(tmp_path):
+    """The manifest storage refuses a file that points to a missing one (e.g. a source map not shipped)."""
+    result = _run_production(
+        ["collectstatic", "--noinput"],
+        DJANGO_SECRET_KEY="x" * 60,
+        DJANGO_ALLOWED_HOSTS="spaser.example.fr",
+        DJANGO_STATIC_ROOT=str(tmp_path / "static"),
+    )
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    assert (tmp_path / "static" / "staticfiles.json").exists()
