@@ -226,6 +226,10 @@ SPASER_THEME_PRIMARY = env("SPASER_THEME_PRIMARY", default="#00535e")
 SPASER_THEME_SECONDARY = env("SPASER_THEME_SECONDARY", default="#f2f6f7")
 # Public address of the platform, for absolute links in e-mails sent by the worker (no request there).
 SPASER_SITE_URL = env("SPASER_SITE_URL", default="")
+# Map tiles of the actor maps, e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png; empty = no tiles (the map
+# and its list still work). The tile host must also be listed in SPASER_CSP_IMG_HOSTS.
+SPASER_MAP_TILE_URL = env("SPASER_MAP_TILE_URL", default="")
+SPASER_MAP_TILE_ATTRIBUTION = env("SPASER_MAP_TILE_ATTRIBUTION", default="")
 SPASER_DEMO_MODE = env.bool("SPASER_DEMO_MODE", default=False)
 SPASER_DEMO_PASSWORD = env("SPASER_DEMO_PASSWORD", default="")
 
