@@ -1,9 +1,6 @@
 """CSV (UTF-8, streamed) and XLSX exports of a search, in the order of the list (distance, then name)."""
 
-import csv
-import io
-
-from openpyxl import Workbook
+from spaser.core.exports import csv_stream, xlsx_export
 
 COLUMNS = [
     ("id", "Identifiant SPASER", lambda a: a.pk),
@@ -29,34 +26,10 @@ COLUMNS = [
 ]
 
 
-def _cell(value):
-    return "" if value is None else value
-
-
 def csv_rows(actors):
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-
-    def flush():
-        data = buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
-        return data.encode("utf-8")
-
-    buffer.write("\ufeff")  # BOM: Excel opens UTF-8 correctly
-    writer.writerow([key for key, _, _ in COLUMNS])
-    yield flush()
-    for actor in actors:
-        writer.writerow([_cell(getter(actor)) for _, _, getter in COLUMNS])
-        yield flush()
+    """Yields encoded CSV lines: header, then one line per row."""
+    return csv_stream(COLUMNS, actors)
 
 
 def xlsx_bytes(actors) -> bytes:
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("Acteurs")
-    sheet.append([label for _, label, _ in COLUMNS])
-    for actor in actors:
-        sheet.append([_cell(getter(actor)) for _, _, getter in COLUMNS])
-    output = io.BytesIO()
-    workbook.save(output)
-    return output.getvalue()
+    return xlsx_export(COLUMNS, actors, title="Acteurs")

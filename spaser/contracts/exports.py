@@ -1,9 +1,6 @@
 """CSV (UTF-8, streamed) and XLSX exports of a filtered list of contracts."""
 
-import csv
-import io
-
-from openpyxl import Workbook
+from spaser.core.exports import csv_stream, xlsx_export
 
 XLSX_MAX_ROWS = 200_000  # an XLSX is built in memory; beyond, the CSV export is the way
 
@@ -40,41 +37,10 @@ COLUMNS = [
 ]
 
 
-def _cell(value):
-    return "" if value is None else value
-
-
 def csv_rows(contracts):
-    """Yields encoded CSV lines: header, then one line per contract (iterated in chunks)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-
-    def flush():
-        data = buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
-        return data.encode("utf-8")
-
-    buffer.write("\ufeff")  # BOM: Excel opens UTF-8 correctly
-    writer.writerow([key for key, _, _ in COLUMNS])
-    yield flush()
-    for contract in contracts:
-        writer.writerow([_cell(getter(contract)) for _, _, getter in COLUMNS])
-        yield flush()
+    """Yields encoded CSV lines: header, then one line per row."""
+    return csv_stream(COLUMNS, contracts)
 
 
 def xlsx_bytes(contracts) -> bytes:
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("Contrats")
-    sheet.append([label for _, label, _ in COLUMNS])
-    for index, contract in enumerate(contracts):
-        if index >= XLSX_MAX_ROWS:
-            break
-        row = []
-        for _, _, getter in COLUMNS:
-            value = _cell(getter(contract))
-            row.append(float(value) if hasattr(value, "quantize") else value)
-        sheet.append(row)
-    output = io.BytesIO()
-    workbook.save(output)
-    return output.getvalue()
+    return xlsx_export(COLUMNS, contracts, title="Contrats", max_rows=XLSX_MAX_ROWS)

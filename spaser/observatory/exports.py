@@ -17,8 +17,8 @@ from pathlib import Path
 from django.http import HttpResponse
 from django.utils import timezone
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 
+from spaser.core.exports import xlsx_cell
 from spaser.observatory import selectors
 from spaser.referentiel.models import Chantier, Criterion
 
@@ -273,19 +273,10 @@ def xlsx_bytes(rows: Iterable[dict], names: list[str], *, title: str) -> bytes:
     sheet = workbook.create_sheet(title=title[:31])
     sheet.append(names)
     for row in rows:
-        sheet.append([_xlsx_cell(sheet, _xlsx_value(row.get(name))) for name in names])
+        sheet.append([xlsx_cell(sheet, _xlsx_value(row.get(name))) for name in names])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
-
-
-def _xlsx_cell(sheet, value):
-    """Text is always written as text: a value starting with "=" never becomes a formula (formula injection)."""
-    if isinstance(value, str) and value.startswith("="):
-        cell = WriteOnlyCell(sheet, value=value)
-        cell.data_type = "s"
-        return cell
-    return value
 
 
 def _xlsx_value(value):
