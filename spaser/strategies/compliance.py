@@ -160,6 +160,18 @@ def has_social_consideration(facts: ProjectFacts) -> bool:
     )
 
 
+def has_environmental_consideration(facts: ProjectFacts) -> bool:
+    """An environmental award criterion (or a global cost that includes it), or an environmental clause."""
+    return bool(
+        any(criterion.kind == CriterionKind.ENVIRONMENTAL for criterion in facts.award_criteria)
+        or any(
+            criterion.kind == CriterionKind.COST and criterion.includes_environment
+            for criterion in facts.award_criteria
+        )
+        or any(clause.dimension == ClauseDimension.ENVIRONMENTAL for clause in facts.clauses)
+    )
+
+
 def _single_environmental_cost(facts: ProjectFacts) -> bool:
     criteria = facts.award_criteria
     return len(criteria) == 1 and criteria[0].kind == CriterionKind.COST and criteria[0].includes_environment

@@ -4,7 +4,9 @@ from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
 from spaser.accounts.models import Direction, Organisation
+from spaser.contracts.models import Contract
 from spaser.core.models import TimeStampedModel, TransitionLogBase
+from spaser.geo.models import Commune
 from spaser.referentiel.enums import ContractNature
 from spaser.referentiel.models import Criterion, Family
 from spaser.strategies.enums import (
@@ -215,6 +217,15 @@ class PurchaseProject(TimeStampedModel):
     planned_notification_date = models.DateField("notification prévue le", null=True, blank=True)
     is_renewal = models.BooleanField("renouvellement d'un marché existant", default=False)
     previous_contract = models.CharField("marché renouvelé (référence)", max_length=100, blank=True)
+    execution_commune = models.ForeignKey(
+        Commune,
+        verbose_name="lieu principal d'exécution",
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        help_text="Commune où la prestation est principalement exécutée : elle situe les fournisseurs potentiels.",
+    )
     # Needs analysis
     sourcing_done = models.BooleanField("sourçage réalisé", default=False)
     sourcing_with = models.TextField("sourçage : avec qui", blank=True)
@@ -416,6 +427,40 @@ class Attachment(TimeStampedModel):
 
     def __str__(self):
         return self.label
+
+
+class ProjectContract(TimeStampedModel):
+    """A published contract (DECP) that an acheteur confirmed as the award of a purchase project.
+
+    A project may be awarded through several contracts (one per lot); a contract answers one project only.
+    """
+
+    project = models.ForeignKey(
+        PurchaseProject, verbose_name="projet", on_delete=models.CASCADE, related_name="contract_links"
+    )
+    contract = models.ForeignKey(
+        Contract, verbose_name="marché publié", on_delete=models.PROTECT, related_name="project_links"
+    )
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="confirmé par",
+        on_delete=models.RESTRICT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    score = models.FloatField("score de correspondance", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "marché rattaché à un projet"
+        verbose_name_plural = "marchés rattachés aux projets"
+        ordering = ["project", "contract"]
+        constraints = [
+            models.UniqueConstraint(fields=["contract"], name="projectcontract_one_project_per_contract"),
+        ]
+
+    def __str__(self):
+        return f"{self.project} → {self.contract}"
 
 
 class ProjectTransitionLog(TransitionLogBase):

@@ -80,6 +80,15 @@ def facts_from(project: PurchaseProject, *, criteria=None, clauses=None, lots=No
     )
 
 
+def planned_considerations(project: PurchaseProject) -> tuple[bool, bool]:
+    """(social, environmental): does the form plan a social, an environmental consideration?
+
+    What the reconciliation report and the data-quality indicator compare with the published contract data.
+    Reads the project's saved criteria and clauses (prefetch `award_criteria` and `clauses` for lists)."""
+    facts = facts_from(project, lots=[])
+    return compliance.has_social_consideration(facts), compliance.has_environmental_consideration(facts)
+
+
 def project_report(project: PurchaseProject, **overrides) -> compliance.Report:
     policy = policy_for(organisation=project.organisation, nature=project.nature, launch_date=project.launch_date)
     return compliance.check(facts_from(project, **overrides), policy)
