@@ -1,8 +1,7 @@
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from spaser.accounts.enums import Role
-from spaser.strategies.models import Attachment, ProgrammeImport
-from spaser.strategies.models import ProjectContract
+from spaser.strategies.models import Attachment, ProgrammeImport, ProjectContract
 from tests.contracts.factories import ContractFactory
 from tests.permission_matrix import Expect
 from tests.referentiel.factories import CriterionFactory, FamilyFactory
