@@ -290,3 +290,34 @@ def test_planned_considerations_read_the_saved_rows(organisation):
     project.award_criteria.all().delete()
     project.insertion_clause = True
     assert selectors.planned_considerations(project) == (True, False)
+
+
+def test_an_administrator_may_confirm_too(client, people, organisation, it_project):
+    client.force_login(people[Role.ADMIN])
+    contract = ContractFactory(buyer=organisation)
+    client.post(reverse("strategies:project_contract_confirm", args=[it_project.pk]), {"contracts": [contract.pk]})
+    it_project.refresh_from_db()
+    assert it_project.state == ProjectState.AWARDED
+    assert it_project.contract_links.get().confirmed_by == people[Role.ADMIN]
+
+
+def test_project_page_query_count_does_not_grow_with_links_and_suggestions(
+    buyer_client, organisation, buyer, it_project, django_assert_max_num_queries
+):
+    def add(count):
+        contracts = [
+            ContractFactory(buyer=organisation, object=f"Assistance informatique aux utilisateurs, lot {index}")
+            for index in range(count)
+        ]
+        services.project_contract_confirm(project=it_project, contract_ids=[c.pk for c in contracts], by=buyer)
+        for index in range(count):
+            ContractFactory(buyer=organisation, object=f"Assistance informatique des utilisateurs {index}")
+
+    url = reverse("strategies:project_detail", args=[it_project.pk])
+    add(2)
+    with django_assert_max_num_queries(60) as few:
+        buyer_client.get(url, {"marche": "assistance"})
+    add(15)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        page = text(buyer_client.get(url, {"marche": "assistance"}))
+    assert page.count("/detacher/") == 17
