@@ -84,6 +84,18 @@ def test_buyer_confirms_the_suggested_contract_then_reads_the_report(page, demo_
     page.wait_for_url(f"**/contrats/{contract.pk}/")
     assert "Ce marché répond au projet d'achat" in page.locator("main").inner_text()
 
+    # A wrong link is detached with its reason, kept in the project's log.
+    page.get_by_role("link", name="Entretien des espaces verts des lycées du Loiret").click()
+    page.wait_for_url(f"**/achats/{project.pk}/")
+    page.locator("#marches summary", has_text="Détacher").click()
+    page.get_by_label("Motif du détachement de 2025-EV-045").fill("Lot d'un autre marché.")
+    assert_accessible(page)
+    page.get_by_role("button", name="Détacher ce marché").click()
+    page.wait_for_load_state()
+    assert "Le marché « 2025-EV-045 » a été détaché du projet." in page.locator("body").inner_text()
+    assert "Lot d'un autre marché." in page.locator(".transition-log").inner_text()
+    assert not project.contract_links.exists()
+
 
 def test_the_commune_is_suggested_while_typing_and_a_wrong_one_is_refused(page, demo_users, region):
     centre = Region.objects.get_or_create(code="24", defaults={"name": "Centre-Val de Loire"})[0]
