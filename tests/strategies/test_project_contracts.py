@@ -321,3 +321,14 @@ def test_project_page_query_count_does_not_grow_with_links_and_suggestions(
     with django_assert_max_num_queries(len(few.captured_queries)):
         page = text(buyer_client.get(url, {"marche": "assistance"}))
     assert page.count("/detacher/") == 17
+
+
+def test_admin_site_shows_the_links_read_only_and_no_commune_select(client, organisation, buyer, it_project):
+    from tests.accounts.factories import UserFactory
+
+    contract = ContractFactory(buyer=organisation, external_id="ADMIN-VU")
+    services.project_contract_confirm(project=it_project, contract_ids=[contract.pk], by=buyer)
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    page = text(client.get(reverse("admin:strategies_purchaseproject_change", args=[it_project.pk])))
+    assert "ADMIN-VU" in page
+    assert 'name="execution_commune"' in page and '<select name="execution_commune"' not in page
