@@ -168,7 +168,6 @@ def _contracts_context(request, project) -> dict:
         "candidates": candidates,
         "contract_search_form": search_form,
         "found_contracts": found,
-        "unlink_form": forms.ContractUnlinkForm() if can_link else None,
     }
 
 
@@ -182,7 +181,7 @@ def project_contract_confirm_view(request, pk):
     project = _project(request, pk)
     if not perms.can_link_contracts(request, project):
         raise PermissionDenied("Seul un projet validé, publié ou attribué peut être rattaché à un marché publié.")
-    ids = [int(value) for value in request.POST.getlist("contracts") if value.isdigit()]
+    ids = [int(value) for value in request.POST.getlist("contracts") if value.isdigit() and len(value) < 19]
     scores = {
         candidate.contract.pk: candidate.score for candidate in selectors.contract_suggestions(project, limit=50)
     }
