@@ -84,12 +84,39 @@ def facts_from(project: PurchaseProject, *, criteria=None, clauses=None, lots=No
     )
 
 
+def facts_from_snapshot(snapshot: dict | None) -> compliance.ProjectFacts | None:
+    """The considerations part of the engine input as validated (the frozen snapshot), None without one.
+
+    Only what `has_social_consideration` and `has_environmental_consideration` read is restored."""
+    fields = (snapshot or {}).get("fields")
+    if not fields:
+        return None
+    return compliance.ProjectFacts(
+        nature=fields.get("nature") or "",
+        award_criteria=tuple(
+            compliance.AwardCriterionFact(
+                item.get("label", ""), item.get("kind", ""), None, bool(item.get("includes_environment"))
+            )
+            for item in snapshot.get("award_criteria") or ()
+        ),
+        clauses=tuple(
+            compliance.ClauseFact(item.get("label", ""), item.get("dimension", ""), item.get("kind", ""))
+            for item in snapshot.get("clauses") or ()
+        ),
+        insertion_clause=bool(fields.get("insertion_clause")),
+        reservation=fields.get("reservation") or "",
+        social_devices=tuple(fields.get("social_devices") or ()),
+    )
+
+
 def planned_considerations(project: PurchaseProject) -> tuple[bool, bool]:
     """(social, environmental): does the form plan a social, an environmental consideration?
 
     What the reconciliation report and the data-quality indicator compare with the published contract data.
-    Reads the project's saved criteria and clauses (prefetch `award_criteria` and `clauses` for lists)."""
-    facts = facts_from(project, lots=[])
+    A validated form answers from its frozen snapshot (what was validated, whatever was edited afterwards in
+    the administration); a form not validated yet from its saved criteria and clauses (prefetch
+    `award_criteria` and `clauses` for lists of such projects)."""
+    facts = facts_from_snapshot(project.snapshot) or facts_from(project, lots=[])
     return compliance.has_social_consideration(facts), compliance.has_environmental_consideration(facts)
 
 
@@ -280,10 +307,9 @@ def reconciliation(
 ) -> Reconciliation:
     """Where the validated forms and the published contracts disagree, and which contracts have no form.
 
-    A linked form is frozen (validated, published, awarded or closed): no transition makes it editable again,
-    so its saved criteria and clauses are those of the snapshot; `planned_considerations` reads them, as the
-    data-quality indicator does. The direction filter applies to the linked contracts only (a contract without
-    a form has no direction)."""
+    A linked form is frozen (validated, published, awarded or closed): `planned_considerations` reads its
+    snapshot, as the data-quality indicator does (the saved rows only for an old snapshot without them).
+    The direction filter applies to the linked contracts only (a contract without a form has no direction)."""
     links = (
         ProjectContract.objects.filter(project__organisation=organisation, project__state__in=FROZEN_STATES)
         .select_related("contract", "project", "project__direction")

@@ -332,3 +332,35 @@ def test_admin_site_shows_the_links_read_only_and_no_commune_select(client, orga
     page = text(client.get(reverse("admin:strategies_purchaseproject_change", args=[it_project.pk])))
     assert "ADMIN-VU" in page
     assert 'name="execution_commune"' in page and '<select name="execution_commune"' not in page
+
+
+def test_a_validated_form_answers_from_its_snapshot(organisation, people):
+    """Rows edited after validation (administration) do not change what the validated form planned."""
+    from spaser.strategies.enums import ClauseDimension
+    from spaser.strategies.models import Clause
+
+    project = PurchaseProjectFactory(organisation=organisation, compliant=True, submitted=True)
+    assert selectors.planned_considerations(project) == (True, True)
+    project = services.project_validate(project=project, by=people[Role.BUYER])
+    project.refresh_from_db()
+    assert selectors.facts_from_snapshot(project.snapshot) is not None
+    project.award_criteria.all().delete()
+    project.clauses.all().delete()
+    project.insertion_clause = False
+    project.save()
+    assert selectors.planned_considerations(project) == (True, True)
+    # Without a snapshot, the saved rows decide.
+    project.snapshot = None
+    assert selectors.planned_considerations(project) == (False, False)
+    Clause.objects.create(project=project, label="ESAT", dimension=ClauseDimension.SOCIAL)
+    assert selectors.planned_considerations(project) == (True, False)
+
+
+def test_snapshot_without_a_social_consideration(organisation, people):
+    project = PurchaseProjectFactory(organisation=organisation, compliant=True, submitted=True)
+    project.insertion_clause = False
+    project.social_justification = "Prestation intellectuelle sans main-d'œuvre d'exécution."
+    project.save()
+    project = services.project_validate(project=project, by=people[Role.BUYER])
+    project.refresh_from_db()
+    assert selectors.planned_considerations(project) == (False, True)
