@@ -12,6 +12,7 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 
 from spaser.accounts.enums import Role
+from spaser.contracts.matching import consideration_disagreements
 from spaser.core import exports as core_exports
 from spaser.core.decorators import role_required
 from spaser.core.forms import apply_validation_error
@@ -161,9 +162,15 @@ def _contracts_context(request, project) -> dict:
         candidates = selectors.contract_suggestions(project)
         if search_form.is_valid() and search_form.cleaned_data["marche"]:
             found = selectors.contract_search(project, search_form.cleaned_data["marche"])
+    links = list(selectors.project_contract_links(project))
+    plans_social, plans_environmental = selectors.planned_considerations(project)
+    for link in links:
+        link.disagreements = consideration_disagreements(
+            plans_social=plans_social, plans_environmental=plans_environmental, contract=link.contract
+        )
     return {
         "show_contracts": True,
-        "contract_links": list(selectors.project_contract_links(project)),
+        "contract_links": links,
         "can_link_contracts": can_link,
         "candidates": candidates,
         "contract_search_form": search_form,

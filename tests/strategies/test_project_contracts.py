@@ -364,3 +364,13 @@ def test_snapshot_without_a_social_consideration(organisation, people):
     project = services.project_validate(project=project, by=people[Role.BUYER])
     project.refresh_from_db()
     assert selectors.planned_considerations(project) == (False, True)
+
+
+def test_the_page_shows_where_a_linked_contract_disagrees_with_the_form(buyer_client, organisation, buyer):
+    project = published(organisation, insertion_clause=True)
+    contract = ContractFactory(
+        buyer=organisation, considerations_published=True, social_none=True, environmental_none=True
+    )
+    services.project_contract_confirm(project=project, contract_ids=[contract.pk], by=buyer)
+    page = text(buyer_client.get(reverse("strategies:project_detail", args=[project.pk])))
+    assert "Écart : La fiche prévoit une considération sociale" in page
