@@ -47,10 +47,21 @@ class Candidate:
 
 
 def contract_match_candidates(
-    *, organisation, subject: str, family=None, estimated_amount=None, planned_date=None, limit: int = 5
+    *,
+    organisation,
+    subject: str,
+    family=None,
+    estimated_amount=None,
+    planned_date=None,
+    limit: int = 5,
+    exclude_linked: bool = False,
 ) -> list[Candidate]:
-    """Contracts of the same buyer, ranked: same family, similar object, amount and date within a window."""
+    """Contracts of the same buyer, ranked: same family, similar object, amount and date within a window.
+
+    `exclude_linked` leaves out the contracts already confirmed for a project (a contract answers one only)."""
     contracts = Contract.objects.filter(buyer=organisation)
+    if exclude_linked:
+        contracts = contracts.filter(project_links__isnull=True)
     if planned_date is not None:
         contracts = contracts.filter(
             Q(notified_on__isnull=True)

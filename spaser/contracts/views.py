@@ -71,5 +71,19 @@ def contract_detail_view(request, pk):
             "holders": contract.holders.select_related("supplier", "establishment").order_by("rank"),
             "modifications": contract.modifications.order_by("rank"),
             "raw_json": json.dumps(contract.raw, ensure_ascii=False, indent=2),
+            "project_link": _project_link(request, contract),
         },
+    )
+
+
+def _project_link(request, contract):
+    """The purchase project this contract answers, for members of the organisation that owns the project."""
+    from spaser.strategies.models import ProjectContract
+
+    if request.organisation is None:
+        return None
+    return (
+        ProjectContract.objects.filter(contract=contract, project__organisation=request.organisation)
+        .select_related("project")
+        .first()
     )

@@ -8,6 +8,7 @@ from spaser.strategies.models import (
     Clause,
     Lot,
     ProgrammeEntry,
+    ProjectContract,
     ProjectTransitionLog,
     PurchaseProject,
     StrategySettings,
@@ -43,6 +44,19 @@ class TransitionLogInline(admin.TabularInline):
         return False
 
 
+class ContractLinkInline(admin.TabularInline):
+    """Read-only: links are confirmed and detached on the project page (services, with their log)."""
+
+    model = ProjectContract
+    extra = 0
+    can_delete = False
+    readonly_fields = ["contract", "confirmed_by", "score", "created_at"]
+    fields = readonly_fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(PurchaseProject)
 class PurchaseProjectAdmin(SimpleHistoryAdmin):
     list_display = [
@@ -58,8 +72,8 @@ class PurchaseProjectAdmin(SimpleHistoryAdmin):
     search_fields = ["subject"]
     # The state and the frozen snapshot change only through the workflow services (traceability).
     readonly_fields = ["state", "version", "snapshot", "referentiel_version", "validated_at", "blocking_count"]
-    raw_id_fields = ["programme_entry", "created_by"]
-    inlines = [AwardCriterionInline, ClauseInline, LotInline, TransitionLogInline]
+    raw_id_fields = ["programme_entry", "created_by", "execution_commune"]  # 35,000 communes: no select
+    inlines = [AwardCriterionInline, ClauseInline, LotInline, ContractLinkInline, TransitionLogInline]
 
 
 @admin.register(ProgrammeEntry)

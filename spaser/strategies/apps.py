@@ -27,6 +27,14 @@ class StrategiesConfig(AppConfig):
                 order=11,
             ),
             NavEntry(
+                "Rapprochement fiches / marchés publiés",
+                "strategies:reconciliation",
+                description="Les écarts entre les fiches validées et les données publiées (DECP), "
+                "et les marchés publiés sans fiche.",
+                roles={Role.ADMIN, Role.BUYER, Role.PILOT},
+                order=12,
+            ),
+            NavEntry(
                 "Réglages de la fiche",
                 "strategies:settings",
                 description="Fourchette du critère environnemental et déclenchement de l'avis environnement.",
@@ -67,6 +75,16 @@ class StrategiesConfig(AppConfig):
                     "Fiches à valider",
                     projects.filter(state=ProjectState.SUBMITTED).count(),
                     f"{url}?state={ProjectState.SUBMITTED}",
+                )
+            )
+        if Role.BUYER in request.roles:
+            from spaser.strategies.selectors import reconciliation
+
+            items.append(
+                PendingItem(
+                    "Écarts entre fiches et marchés publiés",
+                    len(reconciliation(request.organisation, with_uncovered=False).disagreements),
+                    reverse("strategies:reconciliation"),
                 )
             )
         if Role.ENVIRONMENT in request.roles:

@@ -10,8 +10,8 @@ from spaser.accounts.demo import demo_email
 from spaser.accounts.models import Direction, Organisation, User
 from spaser.referentiel.enums import ContractNature
 from spaser.referentiel.models import Family
-from spaser.strategies import services
-from spaser.strategies.enums import ClauseDimension, CriterionKind, EnvironmentalDomain
+from spaser.strategies import selectors, services
+from spaser.strategies.enums import ClauseDimension, CriterionKind, EnvironmentalDomain, ProjectState
 from spaser.strategies.models import PurchaseProject
 
 D = Decimal
@@ -37,6 +37,85 @@ def _family(code):
     return Family.objects.filter(code=code).first() if code else None
 
 
+# A real purchase of the Région, published in the DECP loaded by `make run` (marches-publics.info, 2019 format):
+# the demo form is confirmed against the contract the platform suggests for it.
+AWARDED_SUBJECT = "Assistance informatique aux utilisateurs de la Région"
+
+
+def _complete(project, by, clauses=(ENV_CLAUSE,), **extra):
+    data = {
+        "planned_launch_date": datetime.date(2026, 10, 1),
+        "duration_months": 36,
+        "allotment_reason": "Prestation indivisible : un seul interlocuteur pour l'ensemble des sites.",
+        "sourcing_done": True,
+        "sourcing_with": "Trois entreprises régionales et la CRESS",
+        "environmental_domains": [EnvironmentalDomain.WASTE, EnvironmentalDomain.ENERGY],
+        "insertion_clause": True,
+        "insertion_labour_share": D(50),
+        "insertion_rate": D(5),
+        "insertion_hourly_cost": D(30),
+        **extra,
+    }
+    data["insertion_hours"] = services.compliance.insertion_hours(
+        amount=project.estimated_amount, labour_share=D(50), insertion_rate=D(5), hourly_cost=D(30)
+    )
+    return services.project_update(
+        project=project,
+        by=by,
+        data=data,
+        criteria=CRITERIA,
+        clauses=list(clauses),
+        expected_version=project.version,
+    )
+
+
+def demo_awarded_project_ensure(*, organisation, buyer, directions) -> PurchaseProject | None:
+    """A validated, published form confirmed against the Région's real contract: "Attribuée" on its page,
+    the contract in the reconciliation report (its 2019 publication has no considerations to compare).
+
+    Nothing is created when the Région's contracts are not loaded (no DECP import) or when it exists."""
+    from spaser.contracts.models import Contract
+
+    if PurchaseProject.objects.of_organisation(organisation).filter(subject=AWARDED_SUBJECT).exists():
+        return None
+    if not Contract.objects.of_buyer(organisation).exists():
+        return None
+    project = services.project_create(
+        organisation=organisation,
+        by=buyer,
+        data={
+            "subject": AWARDED_SUBJECT,
+            "direction": directions.get("DN"),
+            "family": _family("INFORMATIQUE"),
+            "cpv_codes": ["72253000"],
+            "nature": ContractNature.SERVICES,
+            "estimated_amount": D(1250000),
+        },
+    )
+    project = _complete(
+        project,
+        buyer,
+        planned_launch_date=datetime.date(2018, 9, 1),
+        planned_notification_date=datetime.date(2018, 12, 20),
+    )
+    project = services.project_submit(project=project, by=buyer)
+    if project.state == ProjectState.ENVIRONMENT_REVIEW:  # the organisation's settings asked for an opinion
+        services.project_give_opinion(project=project, by=buyer, comment="Avis de démonstration.", favourable=True)
+    services.project_validate(project=project, by=buyer, comment="Bon pour lancement.")
+    services.project_publish(
+        project=project, by=buyer, comment="Avis de marché publié.", launch_date=datetime.date(2018, 9, 1)
+    )
+    candidates = selectors.contract_suggestions(project, limit=1)
+    if candidates:
+        services.project_contract_confirm(
+            project=project,
+            contract_ids=[candidates[0].contract.pk],
+            by=buyer,
+            scores={candidates[0].contract.pk: candidates[0].score},
+        )
+    return project
+
+
 @transaction.atomic
 def demo_projects_ensure() -> int:
     organisation = Organisation.objects.filter(siret=settings.SPASER_ORGANISATION_SIRET).first()
@@ -45,9 +124,10 @@ def demo_projects_ensure() -> int:
     environment = users.get(demo_email("environnement"))
     if organisation is None or buyer is None or prescriber is None:
         return 0
-    if PurchaseProject.objects.of_organisation(organisation).exists():
-        return 0
     directions = {direction.code: direction for direction in Direction.objects.filter(organisation=organisation)}
+    awarded = demo_awarded_project_ensure(organisation=organisation, buyer=buyer, directions=directions)
+    if PurchaseProject.objects.of_organisation(organisation).exclude(subject=AWARDED_SUBJECT).exists():
+        return int(awarded is not None)
     entries = []
     for subject, direction, family, cpv_code, amount, nature, launch, quarter in PROGRAMME:
         entries.append(
@@ -71,37 +151,11 @@ def demo_projects_ensure() -> int:
         organisation=organisation, entry_ids=[entries[0].pk, entries[4].pk], publish=True
     )
 
-    def complete(project, by, clauses=(ENV_CLAUSE,), **extra):
-        data = {
-            "planned_launch_date": datetime.date(2026, 10, 1),
-            "duration_months": 36,
-            "allotment_reason": "Prestation indivisible : un seul interlocuteur pour l'ensemble des sites.",
-            "sourcing_done": True,
-            "sourcing_with": "Trois entreprises régionales et la CRESS",
-            "environmental_domains": [EnvironmentalDomain.WASTE, EnvironmentalDomain.ENERGY],
-            "insertion_clause": True,
-            "insertion_labour_share": D(50),
-            "insertion_rate": D(5),
-            "insertion_hourly_cost": D(30),
-            **extra,
-        }
-        data["insertion_hours"] = services.compliance.insertion_hours(
-            amount=project.estimated_amount, labour_share=D(50), insertion_rate=D(5), hourly_cost=D(30)
-        )
-        return services.project_update(
-            project=project,
-            by=by,
-            data=data,
-            criteria=CRITERIA,
-            clauses=list(clauses),
-            expected_version=project.version,
-        )
-
     # 1. A draft made from the programme, still incomplete (the checklist shows what is missing).
     services.project_create_from_entry(entry=entries[0], by=prescriber)
     # 2. Submitted, waiting for the acheteur.
     cleaning = services.project_create_from_entry(entry=entries[1], by=prescriber)
-    cleaning = complete(cleaning, prescriber)
+    cleaning = _complete(cleaning, prescriber)
     services.project_submit(project=cleaning, by=prescriber)
     # 3. Sent back for changes.
     laptops = services.project_create_from_entry(entry=entries[2], by=buyer)
@@ -109,14 +163,14 @@ def demo_projects_ensure() -> int:
         "label": "Préparation et livraison confiées à une entreprise adaptée",
         "dimension": ClauseDimension.SOCIAL,
     }
-    laptops = complete(laptops, buyer, clauses=(ENV_CLAUSE, social_clause), insertion_clause=False)
+    laptops = _complete(laptops, buyer, clauses=(ENV_CLAUSE, social_clause), insertion_clause=False)
     services.project_submit(project=laptops, by=buyer)
     services.project_request_changes(
         project=laptops, by=buyer, comment="Prévoir une clause de reprise des anciens postes (réemploi)."
     )
     # 4. Validated after an environment opinion.
     food = services.project_create_from_entry(entry=entries[3], by=prescriber)
-    food = complete(food, prescriber)
+    food = _complete(food, prescriber)
     services.project_submit(project=food, by=prescriber)
     services.project_request_opinion(project=food, by=buyer, comment="Famille à fort enjeu (EGalim).")
     if environment is not None:
@@ -129,7 +183,7 @@ def demo_projects_ensure() -> int:
     services.project_validate(project=food, by=buyer, comment="Bon pour lancement.")
     # 5. Published.
     transport = services.project_create_from_entry(entry=entries[4], by=buyer)
-    transport = complete(transport, buyer)
+    transport = _complete(transport, buyer)
     services.project_submit(project=transport, by=buyer)
     services.project_validate(project=transport, by=buyer)
     services.project_publish(

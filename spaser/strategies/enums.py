@@ -38,6 +38,22 @@ class Transition(models.TextChoices):
     ABANDON = "abandon", "Abandonner"
 
 
+class ContractLinkEvent(models.TextChoices):
+    """Entries of the project's log that are not state changes: published contracts attached or detached."""
+
+    LINKED = "contract_linked", "Marché publié rattaché"
+    UNLINKED = "contract_unlinked", "Marché publié détaché"
+
+
+# States in which a form can be matched with the published contracts that answered it.
+LINKABLE_STATES = frozenset({ProjectState.VALIDATED, ProjectState.PUBLISHED, ProjectState.AWARDED})
+
+
+class ReconciliationKind(models.TextChoices):
+    SOCIAL = "social", "Considération sociale"
+    ENVIRONMENTAL = "environmental", "Considération environnementale"
+
+
 class Procedure(models.TextChoices):
     ADAPTED = "adapted", "Procédure adaptée (MAPA)"
     OPEN_TENDER = "open_tender", "Appel d'offres ouvert"

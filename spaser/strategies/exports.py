@@ -112,3 +112,46 @@ def programme_xlsx(entries) -> bytes:
         for entry in entries
     )
     return _workbook("Programmation", PROGRAMME_HEADERS, rows)
+
+
+# --- Reconciliation report (shared CSV/XLSX columns of spaser.core.exports) ----------------------------------------
+
+
+def _yes_no(value):
+    return "" if value is None else ("oui" if value else "non")
+
+
+def _direction(line):
+    return line.project.direction.name if line.project and line.project.direction else ""
+
+
+RECONCILIATION_COLUMNS = [
+    ("situation", "Situation", lambda line: line.situation_label),
+    ("projet_id", "N° du projet", lambda line: line.project.pk if line.project else None),
+    ("projet_objet", "Projet d'achat", lambda line: line.project.subject if line.project else ""),
+    ("projet_etat", "État du projet", lambda line: line.project.get_state_display() if line.project else ""),
+    ("direction", "Direction", _direction),
+    ("marche_id", "Identifiant du marché", lambda line: line.contract.external_id),
+    ("marche_objet", "Objet du marché", lambda line: line.contract.object),
+    ("notifie_le", "Notifié le", lambda line: line.contract.notified_on),
+    ("montant_ht", "Montant HT (€)", lambda line: line.amount),
+    ("fiche_sociale", "Fiche : considération sociale", lambda line: _yes_no(line.plans_social)),
+    (
+        "fiche_environnementale",
+        "Fiche : considération environnementale",
+        lambda line: _yes_no(line.plans_environmental),
+    ),
+    (
+        "decp_sociale",
+        "Données publiées : considérations sociales",
+        lambda line: ", ".join(line.contract.social_considerations) if line.contract.considerations_published else "",
+    ),
+    (
+        "decp_environnementale",
+        "Données publiées : considérations environnementales",
+        lambda line: (
+            ", ".join(line.contract.environmental_considerations) if line.contract.considerations_published else ""
+        ),
+    ),
+    ("ecarts", "Écarts relevés", lambda line: " ".join(line.messages)),
+]

@@ -1,10 +1,14 @@
 import datetime
+import re
 from decimal import Decimal
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.urls import reverse
 
 from spaser.accounts.models import Direction
+from spaser.geo.models import Commune, PostalCode
 from spaser.referentiel import cpv
 from spaser.referentiel.models import Family
 from spaser.referentiel.selectors import family_choices
@@ -15,6 +19,7 @@ from spaser.strategies.enums import (
     CriterionKind,
     EnvironmentalDomain,
     ProjectState,
+    ReconciliationKind,
     SocialDevice,
 )
 from spaser.strategies.models import ProgrammeEntry, PurchaseProject, StrategySettings
@@ -60,6 +65,92 @@ class FrenchDecimalField(forms.Field):
                 f"Pas plus de {self.decimal_places} chiffres après la virgule.", code="max_decimal_places"
             )
         return number
+
+
+INSEE_CODE = re.compile(r"^[0-9][0-9AB][0-9]{3}$")
+NAME_AND_PLACE = re.compile(r"^(?P<name>.+?)\s*\((?P<place>[^()]+)\)$")
+COMMUNE_HELP = "Code INSEE (ex. 37261) ou « nom (département) » (ex. « Tours (37) »)."
+
+
+class CommuneField(forms.Field):
+    """A commune typed as its INSEE code or "name (department)", resolved on the server.
+
+    35,000 communes make a select unusable: the field is a text input (a datalist suggests names while
+    typing) and every failure says what was not understood and what to type instead."""
+
+    widget = forms.TextInput
+
+    def widget_attrs(self, widget):
+        return {**super().widget_attrs(widget), "autocomplete": "off", "spellcheck": "false"}
+
+    def prepare_value(self, value):
+        if isinstance(value, int):
+            value = Commune.objects.filter(pk=value).first()
+        if isinstance(value, Commune):
+            return str(value)
+        return value
+
+    def to_python(self, value):
+        text = " ".join(str(value or "").split())
+        if not text:
+            return None
+        if INSEE_CODE.match(text.upper()):
+            return self._by_code(text.upper())
+        match = NAME_AND_PLACE.match(text)
+        if match:
+            name, place = match["name"].strip(), match["place"].strip()
+            if INSEE_CODE.match(place.upper()):
+                commune = self._by_code(place.upper())
+                if commune.name.casefold() != name.casefold():
+                    raise ValidationError(
+                        f"Le code INSEE {commune.code} est celui de {commune.name}, pas de « {name} ».",
+                        code="mismatch",
+                    )
+                return commune
+            communes = Commune.objects.filter(name__iexact=name).filter(
+                Q(departement__code__iexact=place) | Q(departement__name__iexact=place)
+            )
+            return self._single(communes, text, hint=f"dans le département « {place} »")
+        return self._single(Commune.objects.filter(name__iexact=text), text, hint="")
+
+    def _by_code(self, code):
+        commune = Commune.objects.filter(code=code).select_related("departement").first()
+        if commune is not None:
+            return commune
+        served = list(PostalCode.objects.filter(code=code).select_related("commune").order_by("commune__name")[:5])
+        if served:
+            names = ", ".join(f"{row.commune.name} ({row.commune.code})" for row in served)
+            raise ValidationError(
+                f"« {code} » est un code postal, pas un code INSEE. Communes desservies : {names}.", code="postcode"
+            )
+        raise ValidationError(f"Aucune commune n'a le code INSEE « {code} ». {COMMUNE_HELP}", code="unknown")
+
+    def _single(self, communes, text, *, hint):
+        found = list(communes.select_related("departement").order_by("departement__code")[:6])
+        if len(found) == 1:
+            return found[0]
+        if not found:
+            where = f" {hint}" if hint else ""
+            raise ValidationError(f"Commune inconnue : « {text} »{where}. {COMMUNE_HELP}", code="unknown")
+        choices = ", ".join(f"{commune.name} ({commune.departement.code})" for commune in found[:5])
+        raise ValidationError(
+            f"Plusieurs communes s'appellent « {text} » : {choices}. Précisez le département, ex. "
+            f"« {found[0].name} ({found[0].departement.code}) », ou le code INSEE.",
+            code="ambiguous",
+        )
+
+
+def commune_suggestions(text: str, *, limit: int = 15) -> list[Commune]:
+    """Communes whose name starts with the typed text (or whose INSEE code does), for the datalist."""
+    text = " ".join((text or "").split())
+    if len(text) < 2:
+        return []
+    queryset = Commune.objects.select_related("departement")
+    if text[:1].isdigit():
+        queryset = queryset.filter(code__startswith=text.upper())
+    else:
+        queryset = queryset.filter(name__istartswith=text)
+    return list(queryset.order_by("name", "code")[:limit])
 
 
 class CheckboxList(forms.CheckboxSelectMultiple):
@@ -164,6 +255,7 @@ PROJECT_FORM_FIELDS = [
     "planned_notification_date",
     "is_renewal",
     "previous_contract",
+    "execution_commune",
     # needs analysis
     "sourcing_done",
     "sourcing_with",
@@ -194,11 +286,11 @@ PROJECT_FORM_FIELDS = [
     "carbon_estimate_kg",
 ]
 SECTIONS = [
-    ("identification", "Identification", PROJECT_FORM_FIELDS[:13] + ["cpv_text"]),
-    ("needs", "Analyse des besoins", PROJECT_FORM_FIELDS[13:21]),
-    ("environment", "Partie environnementale", PROJECT_FORM_FIELDS[21:22]),
-    ("social", "Partie sociale", PROJECT_FORM_FIELDS[22:31]),
-    ("economic", "Partie économique et territoriale", PROJECT_FORM_FIELDS[31:]),
+    ("identification", "Identification", PROJECT_FORM_FIELDS[:14] + ["cpv_text"]),
+    ("needs", "Analyse des besoins", PROJECT_FORM_FIELDS[14:22]),
+    ("environment", "Partie environnementale", PROJECT_FORM_FIELDS[22:23]),
+    ("social", "Partie sociale", PROJECT_FORM_FIELDS[23:32]),
+    ("economic", "Partie économique et territoriale", PROJECT_FORM_FIELDS[32:]),
 ]
 
 
@@ -224,6 +316,11 @@ class ProjectForm(DirectionScopedMixin, forms.ModelForm):
     )
     carbon_estimate_kg = FrenchDecimalField(
         label="Émissions estimées (kg CO2e)", required=False, min_value=0, decimal_places=0
+    )
+    execution_commune = CommuneField(
+        label="Lieu principal d'exécution",
+        required=False,
+        help_text=COMMUNE_HELP + " Il situe les fournisseurs potentiels.",
     )
     environmental_domains = forms.MultipleChoiceField(
         label="Domaines environnementaux concernés",
@@ -262,6 +359,15 @@ class ProjectForm(DirectionScopedMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["family"] = _family_field()
         self.scope_directions(organisation, direction_ids)
+        self.fields["execution_commune"].widget.attrs.update(
+            {
+                "list": "communes-suggestions",
+                "hx-get": reverse("strategies:commune_suggestions"),
+                "hx-trigger": "input changed delay:300ms",
+                "hx-target": "#communes-suggestions",
+                "hx-swap": "innerHTML",
+            }
+        )
         if not self.is_bound:
             self.initial["version"] = self.instance.version
             self.initial["cpv_text"] = ", ".join(self.instance.cpv_codes or [])
@@ -548,3 +654,47 @@ class ProjectFilterForm(forms.Form):
         elif data["compliance"] == "ko":
             queryset = queryset.not_compliant()
         return queryset
+
+
+class ContractSearchForm(forms.Form):
+    marche = forms.CharField(
+        label="Chercher un autre marché de votre organisation",
+        required=False,
+        max_length=200,
+        help_text="Identifiant publié (ex. 2019ANTA336800) ou mots de l'objet (ex. assistance informatique).",
+    )
+
+
+class ContractUnlinkForm(forms.Form):
+    reason = forms.CharField(
+        label="Motif du détachement",
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": "Dites pourquoi ce marché est détaché du projet."},
+    )
+
+
+class ReconciliationFilterForm(forms.Form):
+    year = forms.TypedChoiceField(label="Année de notification", required=False, coerce=int, empty_value=None)
+    direction = forms.ModelChoiceField(
+        label="Direction", queryset=Direction.objects.none(), required=False, empty_label="Toutes"
+    )
+    kind = forms.ChoiceField(
+        label="Désaccord portant sur",
+        choices=[("", "Toutes les considérations")] + ReconciliationKind.choices,
+        required=False,
+    )
+
+    def __init__(self, *args, organisation, years, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["year"].choices = [("", "Toutes")] + [(year, str(year)) for year in years]
+        self.fields["direction"].queryset = Direction.objects.filter(organisation=organisation)
+
+    def filters(self) -> dict:
+        if not self.is_valid():
+            return {}
+        return {
+            "year": self.cleaned_data["year"],
+            "direction": self.cleaned_data["direction"],
+            "kind": self.cleaned_data["kind"],
+        }

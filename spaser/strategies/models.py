@@ -13,6 +13,7 @@ from spaser.strategies.enums import (
     EDITABLE_STATES,
     ClauseDimension,
     ClauseKind,
+    ContractLinkEvent,
     CriterionKind,
     Procedure,
     ProjectState,
@@ -474,7 +475,11 @@ class ProjectTransitionLog(TransitionLogBase):
 
     @property
     def transition_label(self) -> str:
-        return Transition(self.transition).label if self.transition in Transition.values else self.transition
+        if self.transition in Transition.values:
+            return Transition(self.transition).label
+        if self.transition in ContractLinkEvent.values:
+            return ContractLinkEvent(self.transition).label
+        return self.transition
 
 
 class ProgrammeImport(TimeStampedModel):

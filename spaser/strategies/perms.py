@@ -6,7 +6,7 @@ edit, validate and steer every project, environnement gives opinions, everyone e
 
 from spaser.accounts.enums import Role
 from spaser.accounts.perms import request_has_role
-from spaser.strategies.enums import EDITABLE_STATES, ProjectState, Transition
+from spaser.strategies.enums import EDITABLE_STATES, LINKABLE_STATES, ProjectState, Transition
 
 EDITOR_ROLES = (Role.BUYER, Role.PRESCRIBER)
 
@@ -78,3 +78,16 @@ def can_publish_programme(request) -> bool:
 
 def can_edit_settings(request) -> bool:
     return request_has_role(request, Role.ADMIN, Role.BUYER)
+
+
+def can_link_contracts(request, project) -> bool:
+    """Confirming or detaching the published contracts of a validated form: acheteurs and administrators."""
+    return project.state in LINKABLE_STATES and request_has_role(request, Role.BUYER, Role.ADMIN)
+
+
+RECONCILIATION_ROLES = (Role.ADMIN, Role.BUYER, Role.PILOT)
+
+
+def can_see_reconciliation(request) -> bool:
+    """The reconciliation report (forms against published contracts): acheteurs, administrators, pilotes."""
+    return request_has_role(request, *RECONCILIATION_ROLES)

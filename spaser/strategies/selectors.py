@@ -1,19 +1,23 @@
 """Reads shared by views, services and other apps: compliance inputs, policy, référentiel version, lists."""
 
 import datetime
+from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Max
+from django.db.models import Max, Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from spaser.accounts.models import Direction
+from spaser.contracts.matching import Candidate, consideration_disagreements, contract_match_candidates
+from spaser.contracts.models import Contract
 from spaser.referentiel.enums import BuyerKind, Dimension
 from spaser.referentiel.models import BuyerSettings, Criterion, Family, LegalObligation
 from spaser.referentiel.selectors import resolve_family
 from spaser.referentiel.thresholds import applicable_rules
 from spaser.strategies import compliance, programme_import
-from spaser.strategies.enums import CheckStatus
-from spaser.strategies.models import ProgrammeEntry, PurchaseProject, StrategySettings
+from spaser.strategies.enums import CheckStatus, ReconciliationKind
+from spaser.strategies.models import FROZEN_STATES, ProgrammeEntry, ProjectContract, PurchaseProject, StrategySettings
 
 # The obligation of the référentiel whose date triggers the loi Climat rules of the engine.
 CLIMATE_OBLIGATION_CODE = "env_award_criterion"
@@ -80,12 +84,39 @@ def facts_from(project: PurchaseProject, *, criteria=None, clauses=None, lots=No
     )
 
 
+def facts_from_snapshot(snapshot: dict | None) -> compliance.ProjectFacts | None:
+    """The considerations part of the engine input as validated (the frozen snapshot), None without one.
+
+    Only what `has_social_consideration` and `has_environmental_consideration` read is restored."""
+    fields = (snapshot or {}).get("fields")
+    if not fields:
+        return None
+    return compliance.ProjectFacts(
+        nature=fields.get("nature") or "",
+        award_criteria=tuple(
+            compliance.AwardCriterionFact(
+                item.get("label", ""), item.get("kind", ""), None, bool(item.get("includes_environment"))
+            )
+            for item in snapshot.get("award_criteria") or ()
+        ),
+        clauses=tuple(
+            compliance.ClauseFact(item.get("label", ""), item.get("dimension", ""), item.get("kind", ""))
+            for item in snapshot.get("clauses") or ()
+        ),
+        insertion_clause=bool(fields.get("insertion_clause")),
+        reservation=fields.get("reservation") or "",
+        social_devices=tuple(fields.get("social_devices") or ()),
+    )
+
+
 def planned_considerations(project: PurchaseProject) -> tuple[bool, bool]:
     """(social, environmental): does the form plan a social, an environmental consideration?
 
     What the reconciliation report and the data-quality indicator compare with the published contract data.
-    Reads the project's saved criteria and clauses (prefetch `award_criteria` and `clauses` for lists)."""
-    facts = facts_from(project, lots=[])
+    A validated form answers from its frozen snapshot (what was validated, whatever was edited afterwards in
+    the administration); a form not validated yet from its saved criteria and clauses (prefetch
+    `award_criteria` and `clauses` for lists of such projects)."""
+    facts = facts_from_snapshot(project.snapshot) or facts_from(project, lots=[])
     return compliance.has_social_consideration(facts), compliance.has_environmental_consideration(facts)
 
 
@@ -162,4 +193,178 @@ def import_lookups(organisation) -> programme_import.Lookups:
 
     return programme_import.Lookups(
         directions=directions, families=families, family_natures=natures, cpv_family=cpv_family
+    )
+
+
+# --- Published contracts (DECP) -----------------------------------------------------------------------------------
+
+
+def project_contract_links(project: PurchaseProject):
+    return project.contract_links.select_related("contract", "contract__family", "confirmed_by").order_by(
+        "contract__notified_on", "contract__external_id"
+    )
+
+
+def contract_suggestions(project: PurchaseProject, *, limit: int = 5) -> list[Candidate]:
+    """The organisation's published contracts that may answer the project, not yet linked to any project."""
+    return contract_match_candidates(
+        organisation=project.organisation,
+        subject=project.subject,
+        family=project.family,
+        estimated_amount=project.estimated_amount,
+        planned_date=project.planned_notification_date or project.launch_date,
+        limit=limit,
+        exclude_linked=True,
+    )
+
+
+def contract_search(project: PurchaseProject, text: str, *, limit: int = 20) -> list[Contract]:
+    """Another contract of the same buyer, by its published id or by words of its object (all of them)."""
+    text = (text or "").strip()
+    if not text:
+        return []
+    condition = Q(external_id__iexact=text)
+    words = [word for word in text.split() if len(word) >= 2]
+    if words:
+        all_words = Q()
+        for word in words:
+            all_words &= Q(object__icontains=word)
+        condition |= all_words
+    return list(
+        Contract.objects.of_buyer(project.organisation)
+        .filter(project_links__isnull=True)
+        .filter(condition)
+        .select_related("family")
+        .order_by("-notified_on", "-pk")[:limit]
+    )
+
+
+def contract_has_social(contract: Contract) -> bool:
+    return bool(contract.social_clause or contract.social_criterion or contract.social_reserved)
+
+
+def contract_has_environmental(contract: Contract) -> bool:
+    return bool(contract.environmental_clause or contract.environmental_criterion)
+
+
+@dataclass
+class ReconciliationLine:
+    """A contract of the report: linked and disagreeing, linked but not comparable, or above the threshold
+    without a form ("marché sans fiche")."""
+
+    situation: str
+    contract: Contract
+    project: PurchaseProject | None = None
+    plans_social: bool | None = None
+    plans_environmental: bool | None = None
+    kinds: tuple[str, ...] = ()
+    messages: list[str] = field(default_factory=list)
+
+    SITUATIONS = {
+        "disagreement": "Désaccord entre la fiche et les données publiées",
+        "not_comparable": "Données publiées sans considérations (format 2019)",
+        "uncovered": "Marché sans fiche",
+    }
+
+    @property
+    def situation_label(self) -> str:
+        return self.SITUATIONS[self.situation]
+
+    @property
+    def amount(self):
+        return (
+            self.contract.current_amount if self.contract.current_amount is not None else self.contract.initial_amount
+        )
+
+
+@dataclass
+class Reconciliation:
+    disagreements: list[ReconciliationLine]
+    not_comparable: list[ReconciliationLine]
+    uncovered: list[ReconciliationLine]
+    uncovered_count: int
+    form_threshold: Decimal | None
+    linked_count: int
+
+    def lines(self) -> list[ReconciliationLine]:
+        return [*self.disagreements, *self.not_comparable, *self.uncovered]
+
+
+def reconciliation_years(organisation) -> list[int]:
+    return sorted(
+        {day.year for day in Contract.objects.of_buyer(organisation).dates("notified_on", "year")}, reverse=True
+    )
+
+
+def reconciliation(
+    organisation,
+    *,
+    year: int | None = None,
+    direction=None,
+    kind: str = "",
+    uncovered_limit: int | None = None,
+    with_uncovered: bool = True,
+) -> Reconciliation:
+    """Where the validated forms and the published contracts disagree, and which contracts have no form.
+
+    A linked form is frozen (validated, published, awarded or closed): `planned_considerations` reads its
+    snapshot, as the data-quality indicator does (the saved rows only for an old snapshot without them).
+    The direction filter applies to the linked contracts only (a contract without a form has no direction)."""
+    links = (
+        ProjectContract.objects.filter(project__organisation=organisation, project__state__in=FROZEN_STATES)
+        .select_related("contract", "project", "project__direction")
+        .prefetch_related("project__award_criteria", "project__clauses")
+        .order_by("-contract__notified_on", "contract__external_id")
+    )
+    uncovered = (
+        Contract.objects.of_buyer(organisation)
+        .filter(project_links__isnull=True)
+        .annotate(amount=Coalesce("current_amount", "initial_amount"))
+    )
+    if year:
+        links = links.filter(contract__notified_on__year=year)
+        uncovered = uncovered.filter(notified_on__year=year)
+    if direction is not None:
+        links = links.filter(project__direction=direction)
+    threshold = None
+    if with_uncovered:
+        # The form threshold does not depend on the nature (référentiel "strategy_form"); today's value.
+        threshold = policy_for(organisation=organisation, nature="services", launch_date=None).form_threshold
+        uncovered = uncovered.filter(amount__gte=threshold).order_by("-notified_on", "external_id")
+    else:
+        uncovered = uncovered.none()
+    disagreements, not_comparable, linked_count = [], [], 0
+    for link in links:
+        linked_count += 1
+        contract, project = link.contract, link.project
+        plans_social, plans_environmental = planned_considerations(project)
+        line = ReconciliationLine(
+            "not_comparable", contract, project, plans_social=plans_social, plans_environmental=plans_environmental
+        )
+        if not contract.considerations_published:
+            not_comparable.append(line)
+            continue
+        line.messages = consideration_disagreements(
+            plans_social=plans_social, plans_environmental=plans_environmental, contract=contract
+        )
+        line.kinds = tuple(
+            value
+            for value, differs in (
+                (ReconciliationKind.SOCIAL, plans_social != contract_has_social(contract)),
+                (ReconciliationKind.ENVIRONMENTAL, plans_environmental != contract_has_environmental(contract)),
+            )
+            if differs
+        )
+        if line.messages and (not kind or kind in line.kinds):
+            line.situation = "disagreement"
+            disagreements.append(line)
+    uncovered_count = uncovered.count()
+    rows = uncovered if uncovered_limit is None else uncovered[:uncovered_limit]
+    return Reconciliation(
+        disagreements=disagreements,
+        not_comparable=not_comparable,
+        uncovered=[ReconciliationLine("uncovered", contract) for contract in rows],
+        uncovered_count=uncovered_count,
+        form_threshold=threshold,
+        linked_count=linked_count,
     )

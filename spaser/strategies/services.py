@@ -9,20 +9,30 @@ import logging
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from spaser.contracts.models import Contract
 from spaser.referentiel.enums import ItemKind
 from spaser.referentiel.models import Criterion
 from spaser.referentiel.selectors import resolve_family
 from spaser.strategies import compliance, notifications, selectors, workflow
-from spaser.strategies.enums import ClauseKind, CriterionKind, Transition
+from spaser.strategies.enums import (
+    LINKABLE_STATES,
+    ClauseKind,
+    ContractLinkEvent,
+    CriterionKind,
+    ProjectState,
+    Transition,
+)
 from spaser.strategies.models import (
     Attachment,
     AwardCriterion,
     Clause,
     Lot,
     ProgrammeEntry,
+    ProjectContract,
+    ProjectTransitionLog,
     PurchaseProject,
     StrategySettings,
 )
@@ -464,6 +474,98 @@ TRANSITION_SERVICES = {
 }
 
 
+# --- Published contracts (DECP) -----------------------------------------------------------------------------------
+
+
+def _log_event(project, event: str, *, by, comment: str) -> ProjectTransitionLog:
+    """A line of the project's log that does not change its state (same table as the transitions)."""
+    return ProjectTransitionLog.objects.create(
+        project=project, transition=event, from_state=project.state, to_state=project.state, user=by, comment=comment
+    )
+
+
+@transaction.atomic
+def project_contract_confirm(*, project, contract_ids, by, scores=None) -> list[ProjectContract]:
+    """Links the published contracts (one per lot, or one) that answer a validated form; awards it if needed.
+
+    Only the organisation's own contracts may be linked, and a contract answers one project only: every
+    refusal names the contract, and nothing is linked when one of them is refused. A validated or published
+    project moves to "Attribuée" through the workflow table (and its log)."""
+    project = _locked(project, None)
+    if project.state not in LINKABLE_STATES:
+        raise ValidationError(
+            "Seul un projet validé, publié ou attribué peut être rattaché à un marché publié.", code="state"
+        )
+    ids = list(dict.fromkeys(int(pk) for pk in contract_ids))
+    if not ids:
+        raise ValidationError({"contracts": "Cochez au moins un marché à rattacher."}, code="empty")
+    contracts = Contract.objects.in_bulk(ids)
+    errors = []
+    for pk in ids:
+        contract = contracts.get(pk)
+        if contract is None:
+            errors.append(f"Le marché n° {pk} n'existe pas.")
+        elif contract.buyer_id != project.organisation_id:
+            errors.append(
+                f"Le marché « {contract.external_id} » a été publié par un autre acheteur : "
+                "seuls les marchés de votre organisation peuvent être rattachés à ses projets."
+            )
+    for link in ProjectContract.objects.filter(contract_id__in=ids).select_related("project", "contract"):
+        if link.project_id == project.pk:
+            errors.append(f"Le marché « {link.contract.external_id} » est déjà rattaché à ce projet.")
+        else:
+            errors.append(
+                f"Le marché « {link.contract.external_id} » est déjà rattaché au projet « {link.project.subject} » : "
+                "un marché ne répond qu'à un seul projet."
+            )
+    if errors:
+        raise ValidationError(errors, code="contract")
+    scores = scores or {}
+    try:
+        with transaction.atomic():
+            links = ProjectContract.objects.bulk_create(
+                [
+                    ProjectContract(project=project, contract=contracts[pk], confirmed_by=by, score=scores.get(pk))
+                    for pk in ids
+                ]
+            )
+    except IntegrityError as error:  # linked by someone else meanwhile: the constraint decides
+        raise ValidationError(
+            "Un de ces marchés vient d'être rattaché à un autre projet : rechargez la page.", code="race"
+        ) from error
+    labels = ", ".join(f"« {contracts[pk].external_id} »" for pk in ids)
+    _log_event(project, ContractLinkEvent.LINKED, by=by, comment=f"Marché(s) publié(s) rattaché(s) : {labels}.")
+    if project.state in (ProjectState.VALIDATED, ProjectState.PUBLISHED):
+        workflow.apply_transition(
+            project,
+            Transition.AWARD,
+            by=by,
+            comment=f"Attribution constatée dans les données publiées (DECP) : {labels}.",
+        )
+    return links
+
+
+@transaction.atomic
+def project_contract_unlink(*, link: ProjectContract, by, reason: str) -> None:
+    """Detaches a published contract from its project, the reason kept in the project's log.
+
+    The project keeps its state: the award was recorded by the workflow and is not undone by a wrong link."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "Dites pourquoi ce marché est détaché du projet."}, code="reason")
+    project = _locked(link.project, None)
+    link = ProjectContract.objects.select_related("contract").filter(pk=link.pk, project=project).first()
+    if link is None:
+        raise ValidationError("Ce marché n'est plus rattaché à ce projet.", code="gone")
+    _log_event(
+        project,
+        ContractLinkEvent.UNLINKED,
+        by=by,
+        comment=f"Marché « {link.contract.external_id} » détaché : {reason}",
+    )
+    link.delete()
+
+
 # --- Snapshot --------------------------------------------------------------------------------------------------
 
 
@@ -480,6 +582,9 @@ def project_snapshot(project: PurchaseProject, *, report: compliance.Report) -> 
     fields = {}
     for name in PROJECT_FIELDS:
         if name in {"snapshot", "referentiel_version", "validated_at", "direction", "family"}:
+            continue
+        if name == "execution_commune":
+            fields[name] = str(project.execution_commune) if project.execution_commune_id else None
             continue
         fields[name] = _json(getattr(project, name))
     return {

@@ -15,6 +15,10 @@ urlpatterns = [
     path("<int:pk>/etape/<str:transition>/", views.project_transition_view, name="project_transition"),
     path("<int:pk>/pieces/ajouter/", views.attachment_add_view, name="attachment_add"),
     path("<int:pk>/pieces/<int:attachment_pk>/", views.attachment_download_view, name="attachment_download"),
+    path("<int:pk>/marches/rattacher/", views.project_contract_confirm_view, name="project_contract_confirm"),
+    path(
+        "<int:pk>/marches/<int:link_pk>/detacher/", views.project_contract_unlink_view, name="project_contract_unlink"
+    ),
     path("<int:pk>/imprimer/", views.project_print_view, name="project_print"),
     path("<int:pk>/fiche.pdf", views.project_pdf_view, name="project_pdf"),
     path("programmation/", views.programme_list_view, name="programme_list"),
@@ -26,4 +30,8 @@ urlpatterns = [
     path("programmation/import/", views.programme_import_view, name="programme_import"),
     path("programmation/import/<int:pk>/", views.programme_import_preview_view, name="programme_import_preview"),
     path("reglages/", views.settings_view, name="settings"),
+    path("communes/", views.commune_suggestions_view, name="commune_suggestions"),
+    path("rapprochement/", views.reconciliation_view, name="reconciliation"),
+    path("rapprochement/export.csv", views.reconciliation_export_view, {"fmt": "csv"}, name="reconciliation_csv"),
+    path("rapprochement/export.xlsx", views.reconciliation_export_view, {"fmt": "xlsx"}, name="reconciliation_xlsx"),
 ]

@@ -3,7 +3,7 @@ import datetime
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -12,11 +12,13 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 
 from spaser.accounts.enums import Role
+from spaser.contracts.matching import consideration_disagreements
+from spaser.core import exports as core_exports
 from spaser.core.decorators import role_required
 from spaser.core.forms import apply_validation_error
 from spaser.strategies import exports, forms, perms, presenters, programme_import, selectors, services, workflow
 from spaser.strategies.enums import ProjectState, Transition
-from spaser.strategies.models import ProgrammeEntry, ProgrammeImport, PurchaseProject
+from spaser.strategies.models import FROZEN_STATES, ProgrammeEntry, ProgrammeImport, PurchaseProject
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PAGE_SIZE = 25
@@ -27,7 +29,10 @@ def _projects(request):
 
 
 def _project(request, pk):
-    return get_object_or_404(_projects(request).select_related("direction", "family", "organisation"), pk=pk)
+    return get_object_or_404(
+        _projects(request).select_related("direction", "family", "organisation", "execution_commune__departement"),
+        pk=pk,
+    )
 
 
 def _xlsx(content: bytes, name: str) -> HttpResponse:
@@ -140,8 +145,91 @@ def project_detail_view(request, pk):
             "attachments": project.attachments.select_related("uploaded_by"),
             "attachment_form": forms.AttachmentForm() if perms.can_edit_project(request, project) else None,
             "can_edit": perms.can_edit_project(request, project),
+            **_contracts_context(request, project),
         },
     )
+
+
+def _contracts_context(request, project) -> dict:
+    """The "Marchés publiés (DECP)" section: the confirmed contracts, and for acheteurs the suggestions and
+    a search among the organisation's other contracts."""
+    if project.state not in FROZEN_STATES:
+        return {"show_contracts": False}
+    can_link = perms.can_link_contracts(request, project)
+    search_form = forms.ContractSearchForm(request.GET or None)
+    candidates, found = [], None
+    if can_link:
+        candidates = selectors.contract_suggestions(project)
+        if search_form.is_valid() and search_form.cleaned_data["marche"]:
+            found = selectors.contract_search(project, search_form.cleaned_data["marche"])
+    links = list(selectors.project_contract_links(project))
+    plans_social, plans_environmental = selectors.planned_considerations(project)
+    for link in links:
+        link.disagreements = consideration_disagreements(
+            plans_social=plans_social, plans_environmental=plans_environmental, contract=link.contract
+        )
+    return {
+        "show_contracts": True,
+        "contract_links": links,
+        "can_link_contracts": can_link,
+        "candidates": candidates,
+        "contract_search_form": search_form,
+        "found_contracts": found,
+    }
+
+
+def _contracts_anchor(project):
+    return redirect(reverse("strategies:project_detail", args=[project.pk]) + "#marches")
+
+
+@require_POST
+@role_required(Role.BUYER, Role.ADMIN)
+def project_contract_confirm_view(request, pk):
+    project = _project(request, pk)
+    if not perms.can_link_contracts(request, project):
+        raise PermissionDenied("Seul un projet validé, publié ou attribué peut être rattaché à un marché publié.")
+    ids = [int(value) for value in request.POST.getlist("contracts") if value.isdigit() and len(value) < 19]
+    scores = {
+        candidate.contract.pk: candidate.score for candidate in selectors.contract_suggestions(project, limit=50)
+    }
+    state_before = project.state
+    try:
+        links = services.project_contract_confirm(project=project, contract_ids=ids, by=request.user, scores=scores)
+    except ValidationError as error:
+        messages.error(request, "Rattachement refusé : " + " ".join(error.messages))
+    else:
+        message = f"{len(links)} marché(s) publié(s) rattaché(s) au projet."
+        if state_before != ProjectState.AWARDED:
+            message += " Le projet est désormais « Attribuée »."
+        messages.success(request, message)
+    return _contracts_anchor(project)
+
+
+@require_POST
+@role_required(Role.BUYER, Role.ADMIN)
+def project_contract_unlink_view(request, pk, link_pk):
+    project = _project(request, pk)
+    if not perms.can_link_contracts(request, project):
+        raise PermissionDenied("Votre rôle ou l'état du projet ne permet pas de détacher ce marché.")
+    link = get_object_or_404(project.contract_links.select_related("contract"), pk=link_pk)
+    form = forms.ContractUnlinkForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Marché non détaché : " + " ".join(form.errors["reason"]))
+        return _contracts_anchor(project)
+    try:
+        services.project_contract_unlink(link=link, by=request.user, reason=form.cleaned_data["reason"])
+    except ValidationError as error:
+        messages.error(request, "Marché non détaché : " + " ".join(error.messages))
+    else:
+        messages.success(request, f"Le marché « {link.contract.external_id} » a été détaché du projet.")
+    return _contracts_anchor(project)
+
+
+@role_required(Role.BUYER, Role.PRESCRIBER)
+def commune_suggestions_view(request):
+    """Options of the commune datalist of the form (htmx): at most 15 names starting with the typed text."""
+    text = request.GET.get("execution_commune") or request.GET.get("q") or ""
+    return render(request, "strategies/_commune_options.html", {"communes": forms.commune_suggestions(text)})
 
 
 def _edit_forms(request, project, data=None):
@@ -372,6 +460,46 @@ def project_pdf_view(request, pk):
 
 def _no_fetch(url, *args, **kwargs):
     raise ValueError(f"ressource externe refusée : {url}")
+
+
+# --- Reconciliation report ------------------------------------------------------------------------------------
+
+UNCOVERED_SHOWN = 100
+
+
+def _reconciliation(request, *, uncovered_limit=None):
+    form = forms.ReconciliationFilterForm(
+        request.GET or None,
+        organisation=request.organisation,
+        years=selectors.reconciliation_years(request.organisation),
+    )
+    report = selectors.reconciliation(request.organisation, uncovered_limit=uncovered_limit, **form.filters())
+    return form, report
+
+
+@role_required(*perms.RECONCILIATION_ROLES)
+def reconciliation_view(request):
+    form, report = _reconciliation(request, uncovered_limit=UNCOVERED_SHOWN)
+    return render(
+        request,
+        "strategies/reconciliation.html",
+        {"filter_form": form, "report": report, "query": request.GET.urlencode(), "uncovered_shown": UNCOVERED_SHOWN},
+    )
+
+
+@role_required(*perms.RECONCILIATION_ROLES)
+def reconciliation_export_view(request, fmt):
+    _, report = _reconciliation(request)
+    name = f"rapprochement-fiches-decp-{datetime.date.today():%Y%m%d}"
+    if fmt == "csv":
+        response = StreamingHttpResponse(
+            core_exports.csv_stream(exports.RECONCILIATION_COLUMNS, report.lines()),
+            content_type="text/csv; charset=utf-8",
+        )
+        response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+        return response
+    content = core_exports.xlsx_export(exports.RECONCILIATION_COLUMNS, report.lines(), title="Rapprochement")
+    return _xlsx(content, f"{name}.xlsx")
 
 
 # --- Programme -------------------------------------------------------------------------------------------------

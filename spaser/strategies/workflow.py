@@ -15,7 +15,8 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
     Transition.REQUEST_CHANGES: (frozenset({S.SUBMITTED, S.ENVIRONMENT_REVIEW}), S.CHANGES_REQUESTED),
     Transition.VALIDATE: (frozenset({S.SUBMITTED}), S.VALIDATED),
     Transition.PUBLISH: (frozenset({S.VALIDATED}), S.PUBLISHED),
-    Transition.AWARD: (frozenset({S.PUBLISHED}), S.AWARDED),
+    # A validated form may be awarded directly: the published contract data (DECP) shows the award.
+    Transition.AWARD: (frozenset({S.VALIDATED, S.PUBLISHED}), S.AWARDED),
     Transition.CLOSE: (frozenset({S.AWARDED}), S.CLOSED),
     Transition.ABANDON: (frozenset(OPEN_STATES), S.ABANDONED),
 }

@@ -307,3 +307,45 @@ def test_concession_needs_several_criteria_and_social_rule_is_not_enforced():
     assert status("LOI-CRITERE-ENV", compliant(nature="concession"), policy) == CheckStatus.PASSED
     no_social = compliant(nature="concession", estimated_amount=D(6000000), insertion_clause=False)
     assert status("LOI-CONDITION-SOCIALE", no_social, policy) == CheckStatus.NOT_APPLICABLE
+
+
+# --- What the form plans (compared with the published contract data) ---------------------------------------------
+
+
+def bare(**changes) -> ProjectFacts:
+    """Facts with no consideration at all; each case adds one."""
+    return replace(compliant(), **{"award_criteria": (), "clauses": (), "insertion_clause": False, **changes})
+
+
+@pytest.mark.parametrize(
+    "facts, expected",
+    [
+        (bare(), False),
+        (bare(award_criteria=(Criterion("Env", CriterionKind.ENVIRONMENTAL, D(15)),)), True),
+        (bare(award_criteria=(Criterion("Coût", CriterionKind.COST, D(100), True),)), True),
+        (bare(award_criteria=(Criterion("Coût", CriterionKind.COST, D(100), False),)), False),
+        (bare(clauses=(Clause("Déchets", ClauseDimension.ENVIRONMENTAL),)), True),
+        (bare(clauses=(Clause("Insertion", ClauseDimension.SOCIAL),)), False),
+        (bare(award_criteria=(Criterion("Social", CriterionKind.SOCIAL, D(10)),)), False),
+    ],
+    ids=["nothing", "env-criterion", "cost-with-env", "cost-without-env", "env-clause", "social-clause", "social"],
+)
+def test_has_environmental_consideration(facts, expected):
+    assert compliance.has_environmental_consideration(facts) is expected
+
+
+@pytest.mark.parametrize(
+    "facts, expected",
+    [
+        (bare(), False),
+        (bare(insertion_clause=True), True),
+        (bare(reservation=Reservation.INSERTION), True),
+        (bare(social_devices=("apprentices",)), True),
+        (bare(award_criteria=(Criterion("Social", CriterionKind.SOCIAL, D(10)),)), True),
+        (bare(clauses=(Clause("Entreprise adaptée", ClauseDimension.SOCIAL),)), True),
+        (bare(clauses=(Clause("Déchets", ClauseDimension.ENVIRONMENTAL),)), False),
+    ],
+    ids=["nothing", "insertion", "reservation", "device", "criterion", "clause", "env-clause"],
+)
+def test_has_social_consideration(facts, expected):
+    assert compliance.has_social_consideration(facts) is expected

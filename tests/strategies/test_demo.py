@@ -42,3 +42,44 @@ def test_no_demo_projects_outside_demo_mode():
     demo_data_create()
     apps.get_app_config("strategies").bootstrap(stdout=io.StringIO(), demo=False)
     assert not PurchaseProject.objects.exists()
+
+
+def test_demo_awards_a_form_against_the_regions_real_contract():
+    """With the Région's DECP loaded (here its real 2019 record for IT user support), one demo form is
+    confirmed against it, awarded, and shows in the reconciliation report."""
+    import datetime
+    from decimal import Decimal
+
+    from django.conf import settings
+
+    from spaser.accounts.models import Organisation
+    from spaser.referentiel.models import Family
+    from spaser.strategies import selectors
+    from spaser.strategies.demo import AWARDED_SUBJECT
+    from tests.contracts.factories import ContractFactory
+
+    demo_data_create()
+    apps.get_app_config("referentiel").bootstrap(stdout=io.StringIO(), demo=True)
+    region = Organisation.objects.get(siret=settings.SPASER_ORGANISATION_SIRET)
+    contract = ContractFactory(
+        buyer=region,
+        external_id="2019ANTA336800",
+        object="Prestations d'assistance informatique pour les utilisateurs de la Région Centre-Val de Loire",
+        cpv="72253000",
+        family=Family.objects.get(code="INFORMATIQUE"),
+        notified_on=datetime.date(2019, 1, 7),
+        initial_amount=Decimal(1280000),
+        current_amount=Decimal(1280000),
+        format_version="2019",
+    )
+    ContractFactory(buyer=region, object="Gestion et exploitation de la halte routière de Tours")
+    config = apps.get_app_config("strategies")
+    config.bootstrap(stdout=io.StringIO(), demo=True)
+    project = PurchaseProject.objects.get(subject=AWARDED_SUBJECT)
+    assert project.state == ProjectState.AWARDED
+    assert list(project.contract_links.values_list("contract", flat=True)) == [contract.pk]
+    assert PurchaseProject.objects.count() == 6
+    report = selectors.reconciliation(region)
+    assert [line.contract for line in report.not_comparable] == [contract]
+    config.bootstrap(stdout=io.StringIO(), demo=True)
+    assert PurchaseProject.objects.count() == 6

@@ -1,7 +1,8 @@
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from spaser.accounts.enums import Role
-from spaser.strategies.models import Attachment, ProgrammeImport
+from spaser.strategies.models import Attachment, ProgrammeImport, ProjectContract
+from tests.contracts.factories import ContractFactory
 from tests.permission_matrix import Expect
 from tests.referentiel.factories import CriterionFactory, FamilyFactory
 from tests.strategies.factories import ProgrammeEntryFactory, PurchaseProjectFactory
@@ -45,6 +46,21 @@ def _transition(name, **project_kwargs):
         return {"pk": project.pk, "transition": name}
 
     return kwargs
+
+
+def _validated_project(ctx):
+    return {"pk": PurchaseProjectFactory(organisation=ctx.organisation, validated=True).pk}
+
+
+def _link(ctx):
+    project = PurchaseProjectFactory(organisation=ctx.organisation, validated=True)
+    link = ProjectContract.objects.create(project=project, contract=ContractFactory(buyer=ctx.organisation))
+    return {"pk": project.pk, "link_pk": link.pk}
+
+
+# Acheteurs and administrators confirm or detach; a post without contract or reason redirects with a message.
+LINKERS = {"anonymous": 302, "buyer": 302, "admin": 302, "outsider": 404, "*": 403}
+REPORT_READERS = {"anonymous": 302, "admin": 200, "buyer": 200, "pilot": 200, "outsider": 200, "*": 403}
 
 
 def _entry(ctx):
@@ -116,6 +132,19 @@ EXPECTATIONS = [
         kwargs=_transition("submit"),
         status={"anonymous": 302, "buyer": 302, "prescriber": 302, "outsider": 404, "staff": 403, "*": 403},
     ),
+    Expect("strategies:project_contract_confirm", method="post", kwargs=_validated_project, status=LINKERS),
+    # A draft cannot be linked to a published contract, whoever asks.
+    Expect(
+        "strategies:project_contract_confirm",
+        method="post",
+        kwargs=_project,
+        status={"anonymous": 302, "outsider": 404, "*": 403},
+    ),
+    Expect("strategies:project_contract_unlink", method="post", kwargs=_link, status=LINKERS),
+    Expect("strategies:commune_suggestions", status=EDITORS),
+    Expect("strategies:reconciliation", status=REPORT_READERS),
+    Expect("strategies:reconciliation_csv", status=REPORT_READERS),
+    Expect("strategies:reconciliation_xlsx", status=REPORT_READERS),
     Expect("strategies:programme_list", status=MEMBERS),
     Expect("strategies:programme_export", status=MEMBERS),
     Expect("strategies:programme_entry_create", status=EDITORS),

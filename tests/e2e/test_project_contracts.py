@@ -1,0 +1,119 @@
+"""Journey: a published form → the acheteur confirms the suggested DECP contract → "Attribuée" → the report."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.conf import settings
+
+from spaser.accounts.enums import Role
+from spaser.accounts.models import Organisation
+from spaser.geo.models import Commune, Departement, Region
+from spaser.strategies import selectors, services
+from spaser.strategies.enums import ProjectState
+from spaser.strategies.models import PurchaseProject
+from tests.contracts.factories import ContractFactory
+from tests.e2e.conftest import assert_accessible, login
+from tests.strategies.factories import PurchaseProjectFactory
+
+
+@pytest.fixture
+def region(demo_users):
+    return Organisation.objects.get(siret=settings.SPASER_ORGANISATION_SIRET)
+
+
+@pytest.fixture
+def published_project(region):
+    """A published form planning an insertion clause, and the Région's contract that answers it, whose
+    publication says "Pas de considération sociale"."""
+    project = PurchaseProjectFactory(
+        organisation=region,
+        subject="Entretien des espaces verts des lycées du Loiret",
+        validated=True,
+        state=ProjectState.PUBLISHED,
+        insertion_clause=True,
+        insertion_hours=Decimal(200),
+        estimated_amount=Decimal(300000),
+        planned_launch_date=datetime.date(2025, 1, 15),
+        planned_notification_date=datetime.date(2025, 4, 1),
+    )
+    project.snapshot = services.project_snapshot(project, report=selectors.project_report(project))
+    project.save(update_fields=["snapshot"])
+    contract = ContractFactory(
+        buyer=region,
+        external_id="2025-EV-045",
+        object="Entretien des espaces verts des lycées du Loiret (lot 1)",
+        notified_on=datetime.date(2025, 4, 10),
+        current_amount=Decimal(290000),
+        considerations_published=True,
+        social_none=True,
+        environmental_none=True,
+    )
+    ContractFactory(buyer=region, object="Fourniture de carburants")
+    return project, contract
+
+
+def test_buyer_confirms_the_suggested_contract_then_reads_the_report(page, demo_users, published_project):
+    project, contract = published_project
+    login(page, demo_users[Role.BUYER], settings.SPASER_DEMO_PASSWORD)
+    page.wait_for_url("**/")
+    page.goto(f"/achats/{project.pk}/")
+    section = page.locator("#marches")
+    section.get_by_role("heading", name="Marchés publiés (DECP)").wait_for()
+    assert "Fourniture de carburants" not in section.inner_text()
+    assert_accessible(page)
+
+    section.get_by_label("2025-EV-045").check()
+    section.get_by_role("button", name="Confirmer le rattachement").click()
+    page.wait_for_load_state()
+    assert "Le projet est désormais « Attribuée »" in page.locator("body").inner_text()
+    assert "Attribuée" in page.locator("h1 + p").inner_text()
+    assert "2025-EV-045" in page.locator("#marches table").inner_text()
+    assert "Marché publié rattaché" in page.locator(".transition-log").inner_text()
+    assert_accessible(page)
+    project.refresh_from_db()
+    assert project.state == ProjectState.AWARDED
+
+    page.get_by_role("link", name="Rapprochement fiches / marchés publiés").first.click()
+    page.wait_for_url("**/achats/rapprochement/")
+    gaps = page.locator("section[aria-labelledby='ecarts-titre']")
+    assert "Entretien des espaces verts des lycées du Loiret" in gaps.inner_text()
+    assert "Pas de considération sociale" in gaps.inner_text()
+    assert_accessible(page)
+    gaps.get_by_role("link", name="2025-EV-045").click()
+    page.wait_for_url(f"**/contrats/{contract.pk}/")
+    assert "Ce marché répond au projet d'achat" in page.locator("main").inner_text()
+
+    # A wrong link is detached with its reason, kept in the project's log.
+    page.get_by_role("link", name="Entretien des espaces verts des lycées du Loiret").click()
+    page.wait_for_url(f"**/achats/{project.pk}/")
+    page.locator("#marches summary", has_text="Détacher").click()
+    page.get_by_label("Motif du détachement de 2025-EV-045").fill("Lot d'un autre marché.")
+    assert_accessible(page)
+    page.get_by_role("button", name="Détacher ce marché").click()
+    page.wait_for_load_state()
+    assert "Le marché « 2025-EV-045 » a été détaché du projet." in page.locator("body").inner_text()
+    assert "Lot d'un autre marché." in page.locator(".transition-log").inner_text()
+    assert not project.contract_links.exists()
+
+
+def test_the_commune_is_suggested_while_typing_and_a_wrong_one_is_refused(page, demo_users, region):
+    centre = Region.objects.get_or_create(code="24", defaults={"name": "Centre-Val de Loire"})[0]
+    loiret = Departement.objects.get_or_create(code="45", defaults={"name": "Loiret", "region": centre})[0]
+    Commune.objects.get_or_create(code="45234", defaults={"name": "Orléans", "departement": loiret})
+    Commune.objects.get_or_create(code="45232", defaults={"name": "Olivet", "departement": loiret})
+    project = PurchaseProjectFactory(organisation=region, subject="Nettoyage du lycée Voltaire")
+    login(page, demo_users[Role.BUYER], settings.SPASER_DEMO_PASSWORD)
+    page.wait_for_url("**/")
+    page.goto(f"/achats/{project.pk}/modifier/")
+    field = page.get_by_label("Lieu principal d'exécution")
+    field.fill("Orl")
+    page.locator("#communes-suggestions option[value='Orléans (45234)']").wait_for(state="attached")
+    field.fill("Orléans (37)")
+    page.get_by_role("button", name="Enregistrer la fiche").click()
+    page.wait_for_load_state()
+    assert (
+        "Commune inconnue : « Orléans (37) » dans le département « 37 »" in page.locator("#error-summary").inner_text()
+    )
+    assert_accessible(page)
+    assert PurchaseProject.objects.get(pk=project.pk).execution_commune is None

@@ -1,0 +1,191 @@
+"""The reconciliation report: validated forms against the published contract data, and contracts without a form."""
+
+import csv
+import datetime
+import io
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from spaser.accounts.enums import Role
+from spaser.strategies import selectors
+from spaser.strategies.enums import ClauseDimension, CriterionKind, ProjectState
+from spaser.strategies.models import AwardCriterion, Clause, ProjectContract
+from tests.accounts.factories import OrganisationFactory
+from tests.contracts.factories import ContractFactory
+from tests.strategies.factories import PurchaseProjectFactory
+from tests.strategies.test_views import text
+
+D = Decimal
+
+
+def awarded(organisation, *, social=False, environmental=False, **kwargs):
+    """An awarded form planning (or not) an insertion clause and an environmental criterion."""
+    project = PurchaseProjectFactory(
+        organisation=organisation, validated=True, state=ProjectState.AWARDED, insertion_clause=social, **kwargs
+    )
+    if environmental:
+        AwardCriterion.objects.create(project=project, label="Env", kind=CriterionKind.ENVIRONMENTAL, weight=15)
+    return project
+
+
+def published_contract(organisation, *, social=False, environmental=False, **kwargs):
+    """A 2024-format contract: its considerations are published (clauses, or "Pas de considération")."""
+    return ContractFactory(
+        buyer=organisation,
+        considerations_published=True,
+        social_clause=social,
+        social_none=not social,
+        environmental_clause=environmental,
+        environmental_none=not environmental,
+        **kwargs,
+    )
+
+
+def link(project, contract):
+    return ProjectContract.objects.create(project=project, contract=contract)
+
+
+@pytest.fixture
+def pilot_client(client, member_of):
+    client.force_login(member_of(Role.PILOT))
+    return client
+
+
+def test_form_planning_an_insertion_clause_against_no_social_consideration(organisation):
+    project = awarded(organisation, social=True, environmental=True)
+    contract = published_contract(organisation, social=False, environmental=True)
+    link(project, contract)
+    report = selectors.reconciliation(organisation)
+    (line,) = report.disagreements
+    assert (line.project, line.contract, line.kinds) == (project, contract, ("social",))
+    assert line.messages == [
+        "La fiche prévoit une considération sociale, les données publiées disent « Pas de considération sociale »."
+    ]
+    assert report.linked_count == 1 and report.not_comparable == []
+
+
+def test_published_environmental_clause_the_form_does_not_plan(organisation):
+    link(awarded(organisation), published_contract(organisation, environmental=True))
+    (line,) = selectors.reconciliation(organisation).disagreements
+    assert line.kinds == ("environmental",)
+    assert "déclarent une considération environnementale (Clause environnementale)" in line.messages[0]
+
+
+def test_agreeing_forms_and_other_organisations_are_not_listed(organisation):
+    link(awarded(organisation, social=True), published_contract(organisation, social=True))
+    other = OrganisationFactory()
+    link(awarded(other, social=True), published_contract(other))
+    report = selectors.reconciliation(organisation)
+    assert report.disagreements == [] and report.linked_count == 1
+
+
+def test_a_2019_contract_cannot_be_compared(organisation):
+    project = awarded(organisation, social=True)
+    contract = ContractFactory(buyer=organisation, format_version="2019", considerations_published=False)
+    link(project, contract)
+    report = selectors.reconciliation(organisation)
+    assert report.disagreements == []
+    assert [(line.contract, line.plans_social, line.plans_environmental) for line in report.not_comparable] == [
+        (contract, True, False)
+    ]
+
+
+def test_the_form_rows_decide_what_is_planned(organisation):
+    """A social clause row (not only the insertion flag) counts, as in planned_considerations."""
+    project = awarded(organisation)
+    Clause.objects.create(project=project, label="Entreprise adaptée", dimension=ClauseDimension.SOCIAL)
+    link(project, published_contract(organisation, social=False))
+    (line,) = selectors.reconciliation(organisation).disagreements
+    assert line.plans_social is True and line.kinds == ("social",)
+
+
+def test_filters_by_year_direction_and_kind(organisation, direction, other_direction):
+    a = awarded(organisation, social=True, direction=direction)
+    link(a, published_contract(organisation, notified_on=datetime.date(2025, 5, 1)))
+    b = awarded(organisation, direction=other_direction)
+    link(b, published_contract(organisation, environmental=True, notified_on=datetime.date(2024, 5, 1)))
+
+    def projects(**filters):
+        return {line.project for line in selectors.reconciliation(organisation, **filters).disagreements}
+
+    assert projects() == {a, b}
+    assert projects(year=2025) == {a}
+    assert projects(direction=other_direction) == {b}
+    assert projects(kind="social") == {a}
+    assert projects(kind="environmental") == {b}
+
+
+def test_contracts_above_the_form_threshold_without_a_form(organisation):
+    uncovered = ContractFactory(buyer=organisation, current_amount=D(40000), initial_amount=D(40000))
+    ContractFactory(buyer=organisation, current_amount=D("39999.99"), initial_amount=D("39999.99"))
+    no_current = ContractFactory(buyer=organisation, current_amount=None, initial_amount=D(50000))
+    link(awarded(organisation), ContractFactory(buyer=organisation, current_amount=D(900000)))
+    ContractFactory(buyer=OrganisationFactory(), current_amount=D(900000))
+    report = selectors.reconciliation(organisation)
+    assert report.form_threshold == D(40000)
+    assert {line.contract for line in report.uncovered} == {uncovered, no_current}
+    assert report.uncovered_count == 2
+    assert selectors.reconciliation(organisation, year=2023).uncovered_count == 0
+
+
+def test_page_lists_disagreements_with_links_to_both_sides(pilot_client, organisation):
+    project = awarded(organisation, social=True, subject="Entretien des espaces verts")
+    contract = published_contract(organisation, external_id="2025-EV-01")
+    link(project, contract)
+    page = text(pilot_client.get(reverse("strategies:reconciliation")))
+    assert "1</strong> marché en désaccord avec sa fiche" in page
+    assert reverse("strategies:project_detail", args=[project.pk]) in page
+    assert reverse("contracts:detail", args=[contract.pk]) in page
+    assert "Pas de considération sociale" in page
+    page = text(pilot_client.get(reverse("strategies:reconciliation"), {"kind": "environmental"}))
+    assert "Aucun écart pour ces filtres." in page
+
+
+def test_bad_filter_values_are_ignored_with_a_message(pilot_client, organisation):
+    response = pilot_client.get(reverse("strategies:reconciliation"), {"year": "abc", "kind": "autre"})
+    assert response.status_code == 200
+    assert "Sélectionnez un choix valide" in text(response)
+
+
+def test_page_query_count_does_not_grow(pilot_client, organisation, direction, django_assert_max_num_queries):
+    def add(count):
+        for index in range(count):
+            project = awarded(organisation, social=True, direction=direction)
+            Clause.objects.create(project=project, label="Déchets", dimension=ClauseDimension.ENVIRONMENTAL)
+            link(project, published_contract(organisation))
+            ContractFactory(buyer=organisation, current_amount=D(50000 + index))
+
+    add(2)
+    with django_assert_max_num_queries(30) as few:
+        pilot_client.get(reverse("strategies:reconciliation"))
+    add(20)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = pilot_client.get(reverse("strategies:reconciliation"))
+    assert "22</strong> marchés en désaccord" in text(response)
+
+
+def test_csv_and_xlsx_exports_list_every_line(pilot_client, organisation):
+    link(awarded(organisation, social=True), published_contract(organisation, external_id="ECART-1"))
+    ContractFactory(buyer=organisation, external_id="SANS-FICHE-1", current_amount=D(80000))
+    response = pilot_client.get(reverse("strategies:reconciliation_csv"))
+    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
+    assert [(row["situation"], row["marche_id"], row["fiche_sociale"]) for row in rows] == [
+        ("Désaccord entre la fiche et les données publiées", "ECART-1", "oui"),
+        ("Marché sans fiche", "SANS-FICHE-1", ""),
+    ]
+    assert "Pas de considération sociale" in rows[0]["ecarts"]
+    response = pilot_client.get(reverse("strategies:reconciliation_xlsx"), {"kind": "environmental"})
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    values = list(sheet.iter_rows(values_only=True))
+    assert values[0][0] == "Situation"
+    assert [row[5] for row in values[1:]] == ["SANS-FICHE-1"]
+
+
+def test_home_page_counts_the_disagreements_for_buyers(client, people, organisation):
+    link(awarded(organisation, social=True), published_contract(organisation))
+    client.force_login(people[Role.BUYER])
+    page = text(client.get("/"))
+    assert "Écarts entre fiches et marchés publiés" in page
