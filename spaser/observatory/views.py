@@ -8,7 +8,6 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.cache import cache_page
 from django.views.decorators.http import require_http_methods
 
 from spaser.core.decorators import role_required
@@ -21,11 +20,10 @@ from spaser.observatory.forms import (
     TerritoryFilterForm,
 )
 from spaser.observatory.models import ContactRequest
+from spaser.observatory.page_cache import public_page
 from spaser.observatory.perms import CELL_ROLES
 
 logger = logging.getLogger(__name__)
-
-PUBLIC_CACHE_SECONDS = 300
 
 
 def _client_address(request) -> str:
@@ -35,7 +33,7 @@ def _client_address(request) -> str:
 # --- Public pages ---------------------------------------------------------------------------------------
 
 
-@cache_page(PUBLIC_CACHE_SECONDS)
+@public_page()
 def home_view(request):
     organisation = selectors.home_organisation()
     spaser = selectors.current_spaser(organisation)
@@ -50,7 +48,7 @@ def home_view(request):
     return render(request, "observatory/home.html", context)
 
 
-@cache_page(PUBLIC_CACHE_SECONDS)
+@public_page()
 def key_figures_view(request, year):
     organisation = selectors.home_organisation()
     contracts = selectors.organisation_contracts(organisation).filter(notified_on__year=year)
@@ -76,7 +74,7 @@ def key_figures_view(request, year):
     return render(request, "observatory/key_figures.html", context)
 
 
-@cache_page(PUBLIC_CACHE_SECONDS)
+@public_page()
 def indicator_view(request, code):
     organisation = selectors.home_organisation()
     indicator = selectors.published_indicator(organisation, code)
@@ -93,7 +91,7 @@ def indicator_view(request, code):
     return render(request, "observatory/indicator.html", context)
 
 
-@cache_page(PUBLIC_CACHE_SECONDS)
+@public_page(params=("year", "kind"))
 def territory_view(request):
     organisation = selectors.home_organisation()
     form = TerritoryFilterForm(request.GET or None)
@@ -116,7 +114,7 @@ def territory_view(request):
     return render(request, "observatory/territory.html", context)
 
 
-@cache_page(PUBLIC_CACHE_SECONDS)
+@public_page(params=("q", "year", "quarter", "family", "nature", "band", "page"))
 def plan_view(request):
     organisation = selectors.home_organisation()
     form = PlanFilterForm(request.GET or None)
@@ -155,7 +153,7 @@ def plan_ical_view(request):
     return response
 
 
-@cache_page(PUBLIC_CACHE_SECONDS)
+@public_page()
 def opendata_view(request):
     context = {"datasets": exports.catalogue()}
     return render(request, "observatory/opendata.html", context)

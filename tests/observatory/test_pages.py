@@ -68,14 +68,6 @@ def test_indicator_page_shows_the_stored_value_and_its_status(client, home, publ
     assert "example.fr/preuve" not in content
 
 
-def test_public_pages_are_cached(client, published_indicator):
-    url = reverse("observatory:indicator", args=[published_indicator.code])
-    assert client.get(url).status_code == 200
-    published_indicator.label = "Libellé changé"
-    published_indicator.save()
-    assert "Libellé changé" not in _text(client.get(url))
-
-
 def test_key_figures_of_a_year(client, home, published_indicator):
     ContractFactory(buyer=home, considerations_published=True, social_clause=True)
     ContractFactory(buyer=home, considerations_published=True)
