@@ -91,25 +91,48 @@ def indicator_view(request, code):
     return render(request, "observatory/indicator.html", context)
 
 
-@public_page(params=("year", "kind"))
+@public_page(params=("year", "kind", "carte"))
 def territory_view(request):
     organisation = selectors.home_organisation()
     form = TerritoryFilterForm(request.GET or None)
     data = form.cleaned_data if form.is_valid() else {}
     region_code = organisation.region_code if organisation else ""
-    rows = selectors.territory_buyers(region_code=region_code, year=data.get("year"), kind=data.get("kind") or "")
-    departements = selectors.by_departement(rows)
+    filters = {"region_code": region_code, "year": data.get("year"), "kind": data.get("kind") or ""}
+    rows = selectors.territory_buyers(**filters)
+    departements = selectors.territory_departements(**filters)
     from spaser.observatory import charts
 
     groups: dict[str, list] = {}
     for row in rows:
         groups.setdefault(row.kind_label, []).append(row)
+    measure_key, measure_label = selectors.MAP_MEASURES[data.get("carte") or "social"]
+    shapes = selectors.region_departement_shapes(region_code, departements)
+    map_title = f"{measure_label}, par département d'exécution"
+    if data.get("year"):
+        map_title += f", marchés notifiés en {data['year']}"
+    names = {code: shape["name"] for code, shape in shapes.items()}
+    from spaser.observatory import geodata
+
+    all_shapes = geodata.departements()
     context = {
         "form": form,
         "groups": groups,
         "buyer_count": len(rows),
-        "departements": sorted(departements.items()),
-        "map": charts.departement_map_svg(departements),
+        "departements": [
+            (
+                code,
+                names.get(code) or all_shapes.get(code, {}).get("name", ""),
+                departements.get(code) or {"count": 0, "social_share": None, "environmental_share": None},
+                code in shapes,
+            )
+            for code in sorted(set(shapes) | set(departements))
+        ],
+        "map": charts.departement_map_svg(
+            shapes, {code: departements.get(code, {}).get(measure_key) for code in shapes}, title=map_title
+        ),
+        "map_title": map_title,
+        "map_legend": charts.share_classes(),
+        "no_data_fill": charts.NO_DATA_FILL,
     }
     return render(request, "observatory/territory.html", context)
 

@@ -17,6 +17,15 @@ from tests.referentiel.factories import ChantierFactory, IndicatorFactory, Spase
 
 @pytest.fixture
 def observatory_data():
+    from spaser.geo.models import Departement, Region
+    from spaser.observatory import page_cache
+
+    page_cache.reset_for_tests()
+    region = Region.objects.create(code="24", name="Centre-Val de Loire")
+    for code, name in [("18", "Cher"), ("28", "Eure-et-Loir"), ("36", "Indre"), ("37", "Indre-et-Loire")]:
+        Departement.objects.create(code=code, name=name, region=region)
+    loir_et_cher = Departement.objects.create(code="41", name="Loir-et-Cher", region=region)
+    Departement.objects.create(code="45", name="Loiret", region=region)
     home = home_organisation_ensure()
     spaser = SpaserFactory(organisation=home, status=SpaserStatus.ADOPTED, title="SPASER de la Région")
     indicator = IndicatorFactory(
@@ -30,7 +39,7 @@ def observatory_data():
     Target.objects.create(indicator=indicator, year=2027, value=Decimal(30))
     PublishedIndicator.objects.create(indicator=indicator, is_public=True)
     commune = OrganisationFactory(name="Commune de Vendôme", kind="commune", departement_code="41")
-    ContractFactory(buyer=commune, considerations_published=True, social_clause=True)
+    ContractFactory(buyer=commune, place_departement=loir_et_cher, considerations_published=True, social_clause=True)
     ContractFactory(buyer=home, considerations_published=True)
     return home
 
@@ -50,7 +59,12 @@ def test_public_journey(page, observatory_data):
     page.get_by_role("navigation", name="Observatoire").get_by_role("link", name="Les acheteurs du territoire").click()
     page.wait_for_url("**/observatoire/territoire/")
     assert "Commune de Vendôme" in page.get_by_role("table", name="Commune").inner_text()
-    assert page.locator("svg.obs-map").count() == 1
+    assert page.locator("svg.obs-map path").count() == 6
+    map_title = page.locator("#map-title").inner_text()
+    assert map_title == "Part des marchés avec une considération sociale, par département d'exécution"
+    departements = page.get_by_role("table", name="Marchés et considérations par département").inner_text()
+    assert "41 – Loir-et-Cher\t1\t100.0 %" in departements or "41 – Loir-et-Cher\t1\t100,0 %" in departements
+    assert "36 – Indre" in departements
     assert_accessible(page)
 
     page.get_by_role("navigation", name="Observatoire").get_by_role("link", name="Données ouvertes").click()
