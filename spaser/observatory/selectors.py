@@ -210,10 +210,23 @@ def contract_years(organisation) -> list[int]:
 
 
 def contract_aggregates_by_year(organisation) -> list[dict]:
+    """Contract totals per notification year, latest first, in one grouped query."""
+    from django.db.models.functions import ExtractYear
+
+    grouped = (
+        organisation_contracts(organisation)
+        .exclude(notified_on=None)
+        .annotate(year=ExtractYear("notified_on"))
+        .values("year")
+        .annotate(count=Count("pk"), amount=Sum("initial_amount"), **CONSIDERATION_COUNTS)
+        .order_by("-year")
+    )
     rows = []
-    queryset = organisation_contracts(organisation).exclude(notified_on=None)
-    for year in contract_years(organisation):
-        rows.append({"year": year, **contract_totals(queryset.filter(notified_on__year=year))})
+    for row in grouped:
+        row = dict(row)
+        row["social_share"] = _share(row["social"], row["published"])
+        row["environmental_share"] = _share(row["environmental"], row["published"])
+        rows.append(row)
     return rows
 
 
