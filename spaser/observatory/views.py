@@ -176,9 +176,16 @@ def plan_ical_view(request):
     return response
 
 
-@public_page()
+def _catalogue_vary() -> str:
+    """The catalogue shows the switch and today's date (the datasets are read at each download)."""
+    from django.utils import timezone
+
+    return f"{exports.open_data_published()}-{timezone.localdate()}"
+
+
+@public_page(vary=_catalogue_vary)
 def opendata_view(request):
-    context = {"datasets": exports.catalogue()}
+    context = {"datasets": exports.catalogue(), "published": exports.open_data_published()}
     return render(request, "observatory/opendata.html", context)
 
 
@@ -186,6 +193,8 @@ def dataset_view(request, slug, fmt):
     dataset = exports.DATASETS.get(slug)
     if dataset is None or fmt not in exports.FORMATS:
         raise Http404("Jeu de données inconnu.")
+    if not exports.open_data_published():
+        raise Http404("Les données ouvertes ne sont pas encore publiées.")
     rows = dataset.rows(selectors.home_organisation())
     return exports.dataset_response(dataset, rows, fmt)
 

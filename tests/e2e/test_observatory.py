@@ -44,7 +44,8 @@ def observatory_data():
     return home
 
 
-def test_public_journey(page, observatory_data):
+def test_public_journey(page, observatory_data, settings):
+    settings.SPASER_OPEN_DATA_PUBLISH = True
     page.goto("/observatoire/")
     assert page.get_by_role("heading", level=1).inner_text() == "Observatoire de l'achat public responsable"
     assert_accessible(page)

@@ -59,3 +59,9 @@ def private_indicator(spaser):
         code="IND-SECRET",
         label="Indicateur confidentiel zorglub",
     )
+
+
+@pytest.fixture
+def open_data(settings):
+    """The administrator has opened the open-data datasets (config/settings: SPASER_OPEN_DATA_PUBLISH)."""
+    settings.SPASER_OPEN_DATA_PUBLISH = True
