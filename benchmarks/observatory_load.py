@@ -186,6 +186,8 @@ def run(args):
     env = environment(args.database_url, static_root)
     if args.conn_max_age is not None:
         env["BENCH_CONN_MAX_AGE"] = str(args.conn_max_age)
+    if args.page_middleware:
+        env["BENCH_PAGE_MIDDLEWARE"] = "1"
     if args.prepare:
         manage(env, "migrate", "--noinput")
     manage(env, "createcachetable")  # idempotent: the page cache lives in the database (no Redis)
@@ -261,6 +263,7 @@ def run(args):
         "load_after": round(load_after, 2),
         "generator": args.generator,
         "conn_max_age": args.conn_max_age,
+        "page_middleware": args.page_middleware,
         "pages": {},
     }
     for path, values in [("all", all_latencies), *results["latencies"].items()]:
@@ -282,6 +285,11 @@ def main():
     parser.add_argument("--clients", type=int, default=50, choices=range(1, 201), metavar="1..200")
     parser.add_argument("--duration", type=int, default=60, choices=range(5, 301), metavar="5..300")
     parser.add_argument("--access-log", action="store_true")
+    parser.add_argument(
+        "--page-middleware",
+        action="store_true",
+        help="add the proposed PublicPageMiddleware after the CSP middleware (benchmarks/observatory_settings.py)",
+    )
     parser.add_argument(
         "--generator",
         choices=["asyncio", "threads"],

@@ -77,6 +77,7 @@ def publication_version() -> str:
         with _lock:
             if _local_version["value"] != value:
                 _local_pages.clear()
+                _local_full.clear()
             _local_version.update(value=value, checked_at=now)
     return _local_version["value"]
 
@@ -89,6 +90,7 @@ def publication_cache_invalidate(reason: str = "") -> None:
         pass
     with _lock:
         _local_pages.clear()
+        _local_full.clear()
         _local_version.update(value=None, checked_at=0.0)
     logger.debug("observatory public pages invalidated (%s)", reason or "explicit call")
 
@@ -115,6 +117,7 @@ def public_page(*, params: tuple[str, ...] = (), vary=None):
             if request.method not in ("GET", "HEAD") or request.user.is_authenticated:
                 return view(request, *args, **kwargs)
             version = publication_version()
+            request.observatory_public_params = params if vary is None else None
             key = f"{_key(request, name, args, kwargs, params)}@{version}"
             if vary is not None:
                 key += f"|{vary()}"
@@ -155,6 +158,59 @@ def _remember(key: str, shared: tuple):
     return entry
 
 
+# --- Whole answers, for PublicPageMiddleware -------------------------------------------------------------
+
+_local_full: OrderedDict = OrderedDict()
+_path_params: dict[str, tuple] = {}
+REPLAYED_HEADERS_SKIP = {"set-cookie", "content-security-policy", "content-security-policy-report-only"}
+
+
+def _full_key(request, params) -> str:
+    parts = [request.path]
+    for param in params:
+        values = request.GET.getlist(param)
+        if values:
+            parts.append(f"{param}={','.join(values)[:100]}")
+    return "|".join(parts)
+
+
+def full_page_get(request):
+    """The whole cached answer to this anonymous request, or None (this process's memory only)."""
+    params = _path_params.get(request.path)
+    if params is None:
+        return None
+    key = f"{_full_key(request, params)}@{publication_version()}"
+    with _lock:
+        entry = _local_full.get(key)
+        if entry is not None and entry[2] < time.monotonic():
+            del _local_full[key]
+            entry = None
+    if entry is None:
+        return None
+    content, headers, _expires = entry
+    response = HttpResponse(content)
+    for header, value in headers:
+        response.headers[header] = value
+    return response
+
+
+def full_page_set(request, response) -> None:
+    """Keeps the answer of a public_page view as the stack made it (headers included)."""
+    params = getattr(request, "observatory_public_params", None)
+    if params is None or response.status_code != 200 or response.streaming or response.cookies:
+        return
+    if getattr(request, "user", None) is not None and request.user.is_authenticated:
+        return
+    headers = [(h, v) for h, v in response.items() if h.lower() not in REPLAYED_HEADERS_SKIP]
+    key = f"{_full_key(request, params)}@{publication_version()}"
+    with _lock:
+        if len(_path_params) < 4 * LOCAL_MAX_PAGES:
+            _path_params[request.path] = params
+        _local_full[key] = (response.content, headers, time.monotonic() + PAGE_SECONDS)
+        while len(_local_full) > LOCAL_MAX_PAGES:
+            _local_full.popitem(last=False)
+
+
 def publication_cache_invalidate_on_commit(reason: str) -> None:
     """For writes inside a transaction: drop the pages now (this process) and again once the data is committed,
     so that a page another process rendered from the old data in between is not kept."""
@@ -167,4 +223,6 @@ def publication_cache_invalidate_on_commit(reason: str) -> None:
 def reset_for_tests() -> None:
     with _lock:
         _local_pages.clear()
+        _local_full.clear()
+        _path_params.clear()
         _local_version.update(value=None, checked_at=0.0)

@@ -136,3 +136,52 @@ def test_signed_in_users_never_get_a_cached_page(client, home, published_indicat
     assert "Se déconnecter" not in anonymous
     client.force_login(MembershipFactory(organisation=home, role=Role.READER).user)
     assert "Se déconnecter" in _text(client.get(url))
+
+
+@pytest.fixture
+def page_middleware(settings):
+    """The proposed setting: PublicPageMiddleware right after the CSP middleware."""
+    middleware = list(settings.MIDDLEWARE)
+    middleware.insert(
+        middleware.index("csp.middleware.CSPMiddleware") + 1, "spaser.observatory.middleware.PublicPageMiddleware"
+    )
+    settings.MIDDLEWARE = middleware
+
+
+def test_the_middleware_replays_the_whole_answer_without_the_stack(
+    client, home, published_indicator, page_middleware, slow_version_check, django_assert_num_queries, monkeypatch
+):
+    url = reverse("observatory:indicator", args=[published_indicator.code])
+    first = client.get(url)
+    assert first.status_code == 200
+
+    def no_view(*args, **kwargs):
+        raise AssertionError("the URL was resolved: the stack ran")
+
+    monkeypatch.setattr("django.core.handlers.base.BaseHandler.resolve_request", no_view)
+    with django_assert_num_queries(0):
+        second = client.get(url)
+    assert second.content == first.content
+    for header in ("Content-Type", "X-Frame-Options", "Vary", "Content-Language", "Content-Security-Policy"):
+        assert second[header] == first[header], header
+
+
+def test_the_middleware_lets_signed_in_users_and_unknown_paths_through(
+    client, home, published_indicator, page_middleware, slow_version_check
+):
+    url = reverse("observatory:home")
+    client.get(url)
+    client.force_login(MembershipFactory(organisation=home, role=Role.READER).user)
+    assert "Se déconnecter" in _text(client.get(url))
+    assert client.get(reverse("observatory:contact")).status_code == 200  # not a cached page: rendered
+
+
+def test_the_middleware_pages_are_dropped_with_the_others(
+    client, home, published_indicator, page_middleware, slow_version_check
+):
+    url = reverse("observatory:home")
+    assert published_indicator.label in _text(client.get(url))
+    assert published_indicator.label in _text(client.get(url))
+    published_indicator.label = "Libellé tout neuf"
+    published_indicator.save()
+    assert "Libellé tout neuf" in _text(client.get(url))
