@@ -158,6 +158,19 @@ def _remember(key: str, shared: tuple):
     return entry
 
 
+def data_cached(name: str, compute, *parts):
+    """Aggregates over the contracts (territory, years): they change with the contracts, after which the stored
+    indicator values are recomputed. Kept under the values' stamp only, they survive a publication change: the
+    pages are rendered again without recounting the contracts."""
+    _counter, stamp, code = publication_version().split(".")
+    key = "observatory:data:" + hashlib.sha256(repr((name, parts, stamp, code)).encode()).hexdigest()
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, PAGE_SECONDS)
+    return value
+
+
 # --- Whole answers, for PublicPageMiddleware -------------------------------------------------------------
 
 _local_full: OrderedDict = OrderedDict()

@@ -20,7 +20,7 @@ from spaser.observatory.forms import (
     TerritoryFilterForm,
 )
 from spaser.observatory.models import ContactRequest
-from spaser.observatory.page_cache import public_page
+from spaser.observatory.page_cache import data_cached, public_page
 from spaser.observatory.perms import CELL_ROLES
 
 logger = logging.getLogger(__name__)
@@ -43,7 +43,9 @@ def home_view(request):
         "spaser": spaser,
         "overview": selectors.spaser_overview(spaser, indicators) if spaser else [],
         "indicator_count": len(indicators),
-        "years": selectors.contract_years(organisation),
+        "years": data_cached(
+            "years", lambda: selectors.contract_years(organisation), organisation.pk if organisation else None
+        ),
     }
     return render(request, "observatory/home.html", context)
 
@@ -98,8 +100,11 @@ def territory_view(request):
     data = form.cleaned_data if form.is_valid() else {}
     region_code = organisation.region_code if organisation else ""
     filters = {"region_code": region_code, "year": data.get("year"), "kind": data.get("kind") or ""}
-    rows = selectors.territory_buyers(**filters)
-    departements = selectors.territory_departements(**filters)
+    rows, departements = data_cached(
+        "territory",
+        lambda: (selectors.territory_buyers(**filters), selectors.territory_departements(**filters)),
+        *filters.values(),
+    )
     from spaser.observatory import charts
 
     groups: dict[str, list] = {}

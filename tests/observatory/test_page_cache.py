@@ -185,3 +185,22 @@ def test_the_middleware_pages_are_dropped_with_the_others(
     published_indicator.label = "Libellé tout neuf"
     published_indicator.save()
     assert "Libellé tout neuf" in _text(client.get(url))
+
+
+def test_a_publication_change_renders_the_territory_again_without_recounting_contracts(
+    client, home, published_indicator, private_indicator, slow_version_check
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from spaser.observatory.services import indicator_publication_set
+    from tests.accounts.factories import OrganisationFactory
+
+    ContractFactory(buyer=OrganisationFactory(name="Commune de Blois", kind="commune", departement_code="41"))
+    url = reverse("observatory:territory")
+    assert "Commune de Blois" in _text(client.get(url))
+    indicator_publication_set(indicator=private_indicator, is_public=True)
+    with CaptureQueriesContext(connection) as queries:
+        assert "Commune de Blois" in _text(client.get(url))
+    assert queries, "the page was rendered again"
+    assert not [q for q in queries if "contracts_contract" in q["sql"]]

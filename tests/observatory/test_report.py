@@ -20,6 +20,14 @@ from tests.contracts.factories import ContractFactory
 PDFTOTEXT = shutil.which("pdftotext")
 
 
+def _require_pdftotext():
+    if PDFTOTEXT is None:
+        message = "pdftotext est introuvable : installez-le avec « apt-get install poppler-utils »."
+        if os.environ.get("CI"):
+            pytest.fail(message)  # in CI the report must be checked, never skipped
+        pytest.skip(message)
+
+
 @pytest.fixture
 def bootstrapped():
     """The same bootstrap steps as `make run` except the slow geographic and DECP imports (replaced by contracts)."""
@@ -41,11 +49,7 @@ def bootstrapped():
 
 
 def test_report_pdf_holds_the_key_figures_and_charts(client, bootstrapped, django_capture_on_commit_callbacks):
-    if PDFTOTEXT is None:
-        message = "pdftotext est introuvable : installez-le avec « apt-get install poppler-utils »."
-        if os.environ.get("CI"):
-            pytest.fail(message)  # in CI the report must be checked, never skipped
-        pytest.skip(message)
+    _require_pdftotext()
     admin = MembershipFactory(organisation=bootstrapped, role=Role.ADMIN).user
     client.force_login(admin)
     with django_capture_on_commit_callbacks(execute=True):
@@ -103,8 +107,7 @@ def test_review_reports_cover_the_spaser_period_year_by_year(
 
     from spaser.observatory import reports
 
-    if PDFTOTEXT is None:
-        pytest.skip("pdftotext est introuvable : installez-le avec « apt-get install poppler-utils ».")
+    _require_pdftotext()
     for year in (2022, 2023, 2026):
         ContractFactory(buyer=bootstrapped, notified_on=datetime.date(year, 6, 1), initial_amount=Decimal("1000"))
     admin = MembershipFactory(organisation=bootstrapped, role=Role.ADMIN).user
