@@ -5,13 +5,14 @@ A public page is rendered once per *publication version* and kept at two levels:
 - in the memory of the web process (a bounded LRU): a hit costs no database query and no template rendering;
 - in the shared Django cache (database or Redis), so that the other web processes do not render it again.
 
-The publication version has two parts:
+The publication version has three parts:
 
 - a counter in the shared cache, bumped by ``publication_cache_invalidate()``: an administrator publishes or
   withdraws an indicator, a pilot enters a manual value, the SPASER tree, targets or the forward plan change
   (signals connected in ``apps.ready``);
 - the highest id of the stored indicator values: the indicators app replaces them (delete + bulk insert, which
-  sends no signal) after every import, validation or periodic recompute, so a recompute always changes it.
+  sends no signal) after every import, validation or periodic recompute, so a recompute always changes it;
+- the date of the newest template or observatory file, so that a deployment never serves former pages.
 
 Each process reads the version at most once every ``VERSION_CHECK_SECONDS``; the process that invalidates
 sees the change at once, the others within that delay. Pages also expire after ``PAGE_SECONDS`` whatever
@@ -49,7 +50,8 @@ def _code_stamp() -> str:
     from django.conf import settings
 
     roots = [Path(settings.BASE_DIR) / "spaser" / "templates", Path(__file__).parent]
-    newest = max(path.stat().st_mtime_ns for root in roots for path in root.rglob("*") if path.is_file())
+    files = (path for root in roots for path in root.rglob("*") if path.is_file() and "__pycache__" not in path.parts)
+    newest = max(path.stat().st_mtime_ns for path in files)
     return format(newest, "x")
 
 
@@ -88,6 +90,8 @@ def publication_cache_invalidate(reason: str = "") -> None:
         cache.incr(VERSION_KEY)
     except ValueError:  # no counter yet: the next read starts one
         pass
+    except Exception:  # a cache outage must not fail the write that changed the data (pages expire anyway)
+        logger.exception("observatory public pages: the shared version could not be bumped")
     with _lock:
         _local_pages.clear()
         _local_full.clear()
