@@ -339,6 +339,19 @@ def region_departement_shapes(region_code: str, codes_seen) -> dict[str, dict]:
     return {code: shapes[code] for code in sorted(codes) if code in shapes}
 
 
+def departement_table(shapes: dict, departements: dict[str, dict]) -> list[tuple]:
+    """The list beside the map: every département drawn, and every other one the contracts are in, as
+    (code, name, counts, drawn on the map)."""
+    from spaser.observatory import geodata
+
+    names = geodata.departements()
+    empty = {"count": 0, "social_share": None, "environmental_share": None}
+    return [
+        (code, names.get(code, {}).get("name", ""), departements.get(code) or empty, code in shapes)
+        for code in sorted(set(shapes) | set(departements))
+    ]
+
+
 MAP_MEASURES = {
     "social": ("social_share", "Part des marchés avec une considération sociale"),
     "environmental": ("environmental_share", "Part des marchés avec une considération environnementale"),

@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
 from spaser.core.decorators import role_required
-from spaser.observatory import exports, selectors, services
+from spaser.observatory import charts, exports, selectors, services
 from spaser.observatory.forms import (
     ContactForm,
     ContactHandleForm,
@@ -82,8 +82,6 @@ def indicator_view(request, code):
     indicator = selectors.published_indicator(organisation, code)
     if indicator is None:
         raise Http404("Indicateur non publié.")
-    from spaser.observatory import charts
-
     points = selectors.trajectory(indicator)
     context = {
         "indicator": indicator,
@@ -105,8 +103,6 @@ def territory_view(request):
         lambda: (selectors.territory_buyers(**filters), selectors.territory_departements(**filters)),
         *filters.values(),
     )
-    from spaser.observatory import charts
-
     groups: dict[str, list] = {}
     for row in rows:
         groups.setdefault(row.kind_label, []).append(row)
@@ -115,23 +111,11 @@ def territory_view(request):
     map_title = f"{measure_label}, par département d'exécution"
     if data.get("year"):
         map_title += f", marchés notifiés en {data['year']}"
-    names = {code: shape["name"] for code, shape in shapes.items()}
-    from spaser.observatory import geodata
-
-    all_shapes = geodata.departements()
     context = {
         "form": form,
         "groups": groups,
         "buyer_count": len(rows),
-        "departements": [
-            (
-                code,
-                names.get(code) or all_shapes.get(code, {}).get("name", ""),
-                departements.get(code) or {"count": 0, "social_share": None, "environmental_share": None},
-                code in shapes,
-            )
-            for code in sorted(set(shapes) | set(departements))
-        ],
+        "departements": selectors.departement_table(shapes, departements),
         "map": charts.departement_map_svg(
             shapes, {code: departements.get(code, {}).get(measure_key) for code in shapes}, title=map_title
         ),
