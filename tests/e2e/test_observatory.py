@@ -105,3 +105,15 @@ def test_api_docs_page_renders_swagger_without_csp_errors(page, observatory_data
     page.locator(".swagger-ui .opblock").first.wait_for()
     assert page.locator(".swagger-ui .opblock").count() >= 6
     assert not page.console_errors, page.console_errors
+
+
+def test_the_closed_open_data_catalogue_says_so_accessibly(page, observatory_data, settings):
+    settings.SPASER_OPEN_DATA_PUBLISH = False
+    page.goto("/observatoire/donnees/")
+    assert "ne sont pas encore ouverts" in page.get_by_role("status").inner_text()
+    assert page.get_by_role("link", name="CSV – Référentiel des critères et clauses d'achat responsable").count() == 0
+    assert (
+        page.get_by_role("link", name="Schéma – Référentiel des critères et clauses d'achat responsable").count() == 1
+    )
+    assert_accessible(page)
+    assert not page.console_errors, page.console_errors

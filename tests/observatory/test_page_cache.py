@@ -204,3 +204,12 @@ def test_a_publication_change_renders_the_territory_again_without_recounting_con
         assert "Commune de Blois" in _text(client.get(url))
     assert queries, "the page was rendered again"
     assert not [q for q in queries if "contracts_contract" in q["sql"]]
+
+
+def test_a_signed_in_visit_is_never_kept_for_anonymous_visitors(client, home, published_indicator, slow_version_check):
+    member = client.__class__()
+    member.force_login(MembershipFactory(organisation=home, role=Role.ADMIN).user)
+    for name in ("observatory:home", "observatory:territory", "observatory:plan"):
+        assert "Se déconnecter" in _text(member.get(reverse(name)))
+        assert "Se déconnecter" not in _text(client.get(reverse(name)))
+    assert not any("Se déconnecter" in entry[0].decode() for entry in page_cache._local_pages.values())
