@@ -12,6 +12,7 @@ stopped (by its own process id) whatever happens.
 """
 
 import argparse
+import asyncio
 import http.client
 import json
 import os
@@ -115,11 +116,78 @@ def client_loop(port, paths, stop_at, results, lock, index):
         results["errors"] += errors
 
 
+async def async_client(port, paths, stop_at, results, index):
+    """One client of the asyncio generator: a request at a time, a new connection per request (gunicorn's sync
+    workers close it after each answer), the whole answer read. Raw HTTP/1.1 on a socket: the generator shares
+    the 2 cores with gunicorn, so it must cost little per request (no header parsing, no thread switching)."""
+    latencies, errors, count = results["latencies"], 0, 0
+    requests = {
+        path: (
+            f"GET {path} HTTP/1.1\r\nHost: {HOST}:{port}\r\nAccept-Encoding: gzip\r\nConnection: close\r\n\r\n"
+        ).encode()
+        for path in paths
+    }
+    loop = asyncio.get_running_loop()
+    while loop.time() < stop_at:
+        path = paths[(index + count) % len(paths)]
+        count += 1
+        started = time.perf_counter()
+        writer = None
+        try:
+            reader, writer = await asyncio.wait_for(asyncio.open_connection(HOST, port), 10)
+            writer.write(requests[path])
+            body = await asyncio.wait_for(reader.read(-1), 10)
+        except (TimeoutError, OSError):
+            errors += 1
+            continue
+        finally:
+            if writer is not None:
+                writer.close()
+        if not body.startswith((b"HTTP/1.1 200 ", b"HTTP/1.0 200 ")):
+            errors += 1
+            continue
+        latencies[path].append(time.perf_counter() - started)
+    results["errors"] += errors
+
+
+async def async_load(port, paths, clients, duration, results):
+    stop_at = asyncio.get_running_loop().time() + duration
+    await asyncio.gather(*(async_client(port, paths, stop_at, results, index) for index in range(clients)))
+
+
+def cpu_seconds(pids) -> float:
+    """User + system CPU time of processes (Linux /proc), to split the machine's work between the server and the
+    generator."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks
+
+
+def children(pid) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                    found.append(int(entry.name))
+            except (OSError, ValueError, IndexError):
+                continue
+    return found
+
+
 def run(args):
     static_root = tempfile.mkdtemp(prefix="spaser-static-")
     env = environment(args.database_url, static_root)
     if args.conn_max_age is not None:
         env["BENCH_CONN_MAX_AGE"] = str(args.conn_max_age)
+    if args.page_middleware:
+        env["BENCH_PAGE_MIDDLEWARE"] = "1"
     if args.prepare:
         manage(env, "migrate", "--noinput")
     manage(env, "createcachetable")  # idempotent: the page cache lives in the database (no Redis)
@@ -153,19 +221,28 @@ def run(args):
                 connection.request("GET", path)
                 assert connection.getresponse().status == 200, path
         load_before = os.getloadavg()[0]
+        server_pids = [gunicorn.pid, *children(gunicorn.pid)]
+        server_cpu_before = cpu_seconds(server_pids)
+        generator_cpu_before = time.process_time()
         results = {"latencies": {path: [] for path in paths}, "errors": 0}
-        lock = threading.Lock()
         started = time.monotonic()
-        stop_at = started + args.duration
-        threads = [
-            threading.Thread(target=client_loop, args=(args.port, paths, stop_at, results, lock, index))
-            for index in range(args.clients)
-        ]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        if args.generator == "asyncio":
+            asyncio.run(async_load(args.port, paths, args.clients, args.duration, results))
+        else:
+            lock = threading.Lock()
+            stop_at = started + args.duration
+            threads = [
+                threading.Thread(target=client_loop, args=(args.port, paths, stop_at, results, lock, index))
+                for index in range(args.clients)
+            ]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
         elapsed = time.monotonic() - started
+        load_after = os.getloadavg()[0]
+        server_cpu = cpu_seconds(server_pids) - server_cpu_before
+        generator_cpu = time.process_time() - generator_cpu_before
     finally:
         gunicorn.send_signal(signal.SIGTERM)
         try:
@@ -179,8 +256,14 @@ def run(args):
         "requests": len(all_latencies),
         "errors": results["errors"],
         "requests_per_s": round(len(all_latencies) / elapsed, 1),
+        "server_cpu_ms_per_request": round(1000 * server_cpu / max(1, len(all_latencies)), 2),
+        "generator_cpu_ms_per_request": round(1000 * generator_cpu / max(1, len(all_latencies)), 2),
+        "server_workers": len(server_pids) - 1,
         "load_before": round(load_before, 2),
+        "load_after": round(load_after, 2),
+        "generator": args.generator,
         "conn_max_age": args.conn_max_age,
+        "page_middleware": args.page_middleware,
         "pages": {},
     }
     for path, values in [("all", all_latencies), *results["latencies"].items()]:
@@ -202,6 +285,17 @@ def main():
     parser.add_argument("--clients", type=int, default=50, choices=range(1, 201), metavar="1..200")
     parser.add_argument("--duration", type=int, default=60, choices=range(5, 301), metavar="5..300")
     parser.add_argument("--access-log", action="store_true")
+    parser.add_argument(
+        "--page-middleware",
+        action="store_true",
+        help="add the proposed PublicPageMiddleware after the CSP middleware (benchmarks/observatory_settings.py)",
+    )
+    parser.add_argument(
+        "--generator",
+        choices=["asyncio", "threads"],
+        default="asyncio",
+        help="asyncio: one event loop, raw sockets (default); threads: one http.client thread per client",
+    )
     parser.add_argument(
         "--conn-max-age", type=int, default=None, help="keep database connections (the proposed SQLite setting)"
     )

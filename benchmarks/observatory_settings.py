@@ -13,3 +13,11 @@ from config.settings.base import *  # noqa: F403
 STORAGES["staticfiles"] = {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"}  # noqa: F405
 if "BENCH_CONN_MAX_AGE" in os.environ:
     DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ["BENCH_CONN_MAX_AGE"])  # noqa: F405
+
+if os.environ.get("BENCH_PAGE_MIDDLEWARE") == "1":
+    # The proposed setting: serve cached public pages right after the CSP middleware (see
+    # spaser/observatory/middleware.py).
+    _middleware = MIDDLEWARE  # noqa: F405
+    _middleware.insert(
+        _middleware.index("csp.middleware.CSPMiddleware") + 1, "spaser.observatory.middleware.PublicPageMiddleware"
+    )

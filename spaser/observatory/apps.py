@@ -9,6 +9,11 @@ class ObservatoryConfig(AppConfig):
     verbose_name = "Observatoire public"
     bootstrap_order = 80
 
+    def ready(self):
+        from spaser.observatory import signals
+
+        signals.connect()
+
     @property
     def navigation(self):
         from spaser.accounts.enums import Role

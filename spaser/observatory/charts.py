@@ -15,7 +15,6 @@ LABEL = 'font-size="12" fill="#222222"'
 # attributes) and in WeasyPrint, which does not apply the page's stylesheet inside SVG.
 TARGET_LOOK = 'stroke="#8a4b00" stroke-width="2" stroke-dasharray="6 4"'
 VALUE_LOOK = 'stroke="#00535e" stroke-width="3"'
-LEVEL_FILLS = {"none": "#e6e6e6", "0": "#d8ecee", "1": "#a9d3d8", "2": "#6fb3bb", "3": "#3f8f99", "4": "#1d6c76"}
 
 
 def look_fill(key: str) -> str:
@@ -76,39 +75,97 @@ def trajectory_svg(points: list[dict], *, unit: str = "", title: str = "") -> st
     return mark_safe("".join(parts))  # noqa: S308 - every text above is escaped or numeric
 
 
-# Schematic positions (column, row) of the departments of Centre-Val de Loire; other codes are laid out in a grid.
-DEPARTEMENT_TILES = {"28": (1, 0), "45": (2, 1), "41": (1, 1), "37": (0, 2), "18": (2, 2), "36": (1, 3)}
-TILE = 90
+# --- Map of the départements ------------------------------------------------------------------------
+
+MAP_WIDTH, MAP_MARGIN = 560, 12
+# Classes of a share (%), lower bounds; a sequential palette, light to dark (each step distinct in grey too).
+SHARE_CLASSES = [(0, "#e3f1f2"), (10, "#a9d3d8"), (20, "#6fb3bb"), (30, "#1f6f7a"), (50, "#0b5561")]
+NO_DATA_FILL = "#f4f4f4"
+DARK_FILLS = {"#1f6f7a", "#0b5561"}
 
 
-def departement_map_svg(departements: dict[str, dict]) -> str:
-    """A tile map (one square per department) shaded by the share of contracts with a social consideration."""
-    if not departements:
+def share_classes() -> list[dict]:
+    """The legend: each class with its fill and its label."""
+    classes = []
+    for index, (low, fill) in enumerate(SHARE_CLASSES):
+        high = SHARE_CLASSES[index + 1][0] if index + 1 < len(SHARE_CLASSES) else None
+        label = f"de {low} à moins de {high} %" if high is not None else f"{low} % et plus"
+        classes.append({"low": low, "high": high, "fill": fill, "label": label})
+    return classes
+
+
+def share_fill(share) -> str:
+    if share is None:
+        return NO_DATA_FILL
+    fill = SHARE_CLASSES[0][1]
+    for low, candidate in SHARE_CLASSES:
+        if share >= low:
+            fill = candidate
+    return fill
+
+
+def _ring_centroid(ring):
+    """Area-weighted centroid of a ring (shoelace formula) and its absolute area."""
+    area = cx = cy = 0.0
+    for (x1, y1), (x2, y2) in zip(ring, ring[1:] + ring[:1], strict=True):
+        cross = x1 * y2 - x2 * y1
+        area += cross
+        cx += (x1 + x2) * cross
+        cy += (y1 + y2) * cross
+    if not area:
+        return ring[0], 0.0
+    return (cx / (3 * area), cy / (3 * area)), abs(area / 2)
+
+
+def departement_map_svg(shapes: dict[str, dict], values: dict[str, float | None], *, title: str) -> str:
+    """A choropleth of the départements in `shapes` ({code: {"name", "polygons"}} from geodata), shaded by
+    `values` ({code: share in % or None}), each labelled with its code. Equirectangular projection around the
+    region's mean latitude: true shapes at the scale of a region."""
+    if not shapes:
         return ""
-    tiles = dict(DEPARTEMENT_TILES)
-    extra = [code for code in sorted(departements) if code not in tiles]
-    for index, code in enumerate(extra):
-        tiles[code] = (3 + index % 3, index // 3)
-    used = {code: tiles[code] for code in departements}
-    columns = max(c for c, _ in used.values()) + 1
-    rows = max(r for _, r in used.values()) + 1
+    import math
+
+    points = [point for shape in shapes.values() for polygon in shape["polygons"] for point in polygon[0]]
+    west, east = min(p[0] for p in points), max(p[0] for p in points)
+    south, north = min(p[1] for p in points), max(p[1] for p in points)
+    squeeze = math.cos(math.radians((south + north) / 2))
+    scale = (MAP_WIDTH - 2 * MAP_MARGIN) / (((east - west) * squeeze) or 1)
+    height = round((north - south) * scale + 2 * MAP_MARGIN)
+
+    def project(lon, lat):
+        return MAP_MARGIN + (lon - west) * squeeze * scale, MAP_MARGIN + (north - lat) * scale
+
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {columns * TILE} {rows * TILE}" class="obs-map" '
-        f'aria-hidden="true" focusable="false">'
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {MAP_WIDTH} {height}" class="obs-map" '
+        f'aria-hidden="true" focusable="false">',
+        f"<title>{escape(title)}</title>",
     ]
-    for code, (column, row) in sorted(used.items()):
-        share = departements[code].get("social_share")
-        level = "none" if share is None else str(min(4, int(share // 25)))
-        label_fill = "#ffffff" if level in ("3", "4") else "#111111"
+    labels = []
+    for code, shape in sorted(shapes.items()):
+        value = values.get(code)
+        fill = share_fill(value)
+        path = []
+        best = None
+        for polygon in shape["polygons"]:
+            for index, ring in enumerate(polygon):
+                projected = [project(lon, lat) for lon, lat in ring]
+                path.append("M" + "L".join(f"{x:.1f},{y:.1f}" for x, y in projected) + "Z")
+                if index == 0:
+                    centre, area = _ring_centroid(projected)
+                    if best is None or area > best[1]:
+                        best = (centre, area)
         parts.append(
-            f'<rect fill="{LEVEL_FILLS[level]}" stroke="#ffffff" stroke-width="2" '
-            f'x="{column * TILE + 2}" y="{row * TILE + 2}" '
-            f'width="{TILE - 4}" height="{TILE - 4}"/>'
-            f'<text font-size="13" fill="{label_fill}" x="{column * TILE + TILE / 2}" y="{row * TILE + TILE / 2}" '
-            f'text-anchor="middle">{escape(code)}</text>'
-            f'<text font-size="13" fill="{label_fill}" '
-            f'x="{column * TILE + TILE / 2}" y="{row * TILE + TILE / 2 + 18}" '
-            f'text-anchor="middle">{"–" if share is None else f"{share:g} %"}</text>'
+            f'<path fill="{fill}" fill-rule="evenodd" stroke="#333333" stroke-width="1" d="{"".join(path)}">'
+            f"<title>{escape(shape['name'])} ({escape(code)})</title></path>"
         )
+        ink = "#ffffff" if fill in DARK_FILLS else "#111111"
+        (x, y) = best[0]
+        share = "–" if value is None else f"{value:g} %".replace(".", ",")
+        labels.append(
+            f'<text font-size="14" font-weight="bold" fill="{ink}" x="{x:.1f}" y="{y - 2:.1f}" '
+            f'text-anchor="middle">{escape(code)}</text>'
+            f'<text font-size="13" fill="{ink}" x="{x:.1f}" y="{y + 14:.1f}" text-anchor="middle">{share}</text>'
+        )
+    parts += labels
     parts.append("</svg>")
-    return mark_safe("".join(parts))  # noqa: S308 - codes are escaped, numbers formatted
+    return mark_safe("".join(parts))  # noqa: S308 - names and codes are escaped, numbers formatted

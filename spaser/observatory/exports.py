@@ -28,6 +28,15 @@ LICENCE = {
     "url": "https://www.etalab.gouv.fr/licence-ouverte-open-licence/",
 }
 FORMATS = {"csv", "json", "xlsx"}
+# The administrator's switch (config/settings): until it is on, the catalogue says the datasets are not open
+# and no dataset is served. Off by default, like every publication of the observatory.
+OPEN_DATA_SETTING = "SPASER_OPEN_DATA_PUBLISH"
+
+
+def open_data_published() -> bool:
+    from django.conf import settings
+
+    return bool(getattr(settings, OPEN_DATA_SETTING, False))
 
 
 def _plain(value):

@@ -92,6 +92,11 @@ class PlanFilterForm(forms.Form):
 class TerritoryFilterForm(forms.Form):
     year = forms.IntegerField(label="Année de notification", required=False, min_value=2000, max_value=2100)
     kind = forms.ChoiceField(label="Catégorie d'acheteur", required=False)
+    carte = forms.ChoiceField(
+        label="Carte",
+        required=False,
+        choices=[("social", "Part sociale"), ("environmental", "Part environnementale")],
+    )
 
     def __init__(self, *args, **kwargs):
         from spaser.accounts.enums import OrganisationKind

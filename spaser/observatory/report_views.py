@@ -16,7 +16,15 @@ REPORT_ROLES = (Role.ADMIN, Role.PILOT)
 
 class ReportRequestForm(forms.Form):
     kind = forms.ChoiceField(label="Type de rapport", choices=ReportKind.choices)
-    year = forms.IntegerField(label="Année", min_value=2000, max_value=2100)
+    year = forms.IntegerField(
+        label="Année",
+        min_value=2000,
+        max_value=2100,
+        help_text=(
+            "Bilan annuel : cette année seule. Bilan à mi-parcours : de la première année du SPASER adopté à "
+            "cette année. Bilan final : toute la période du SPASER adopté."
+        ),
+    )
     introduction = forms.CharField(label="Introduction", required=False, widget=forms.Textarea(attrs={"rows": 4}))
     conclusion = forms.CharField(label="Conclusion", required=False, widget=forms.Textarea(attrs={"rows": 4}))
 

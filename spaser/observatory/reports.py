@@ -13,40 +13,66 @@ from django.utils import timezone
 from openpyxl import Workbook
 
 from spaser.observatory import charts, exports, selectors
-from spaser.observatory.models import ReportStatus, SpaserReport
+from spaser.observatory.models import ReportKind, ReportStatus, SpaserReport
 from spaser.strategies.enums import ProjectState
 from spaser.strategies.models import PurchaseProject
 
 logger = logging.getLogger(__name__)
 
 
+def report_period(report: SpaserReport, spaser) -> tuple[int, int]:
+    """The years a report covers: its year for the annual report; for the reviews, from the first year of the
+    adopted SPASER to the review year (interim, e.g. 2023-2025) or to the SPASER's last year (final, 2023-2027)."""
+    if report.kind == ReportKind.ANNUAL or spaser is None:
+        return report.year, report.year
+    start = spaser.period_start
+    if report.kind == ReportKind.FINAL:
+        return start, spaser.period_end
+    return start, min(max(report.year, start), spaser.period_end)
+
+
+EMPTY_POINT = {"baseline": None, "target": None, "value": None, "status": None, "status_label": ""}
+
+
+def _in_period(point, start, end) -> bool:
+    return start <= point["year"] <= end or point.get("baseline") is not None
+
+
 def report_context(report: SpaserReport) -> dict:
     organisation = report.organisation
     spaser = selectors.current_spaser(organisation)
+    start, end = report_period(report, spaser)
+    years = list(range(start, end + 1))
     indicators = list(selectors.published_indicators(organisation))
-    states = selectors.indicator_states(indicators, organisation, report.year)
+    states = selectors.indicator_states(indicators, organisation, end)
     blocks = []
     for indicator in indicators:
-        points = selectors.trajectory(indicator, states.get(indicator.pk))
-        current = next((p for p in points if p["year"] == report.year), None)
+        points = [p for p in selectors.trajectory(indicator, states.get(indicator.pk)) if _in_period(p, start, end)]
+        by_year = {p["year"]: p for p in points}
+        # Late: the status of the last year of the period that has one (a review looks at where it ends).
+        current = next((by_year[year] for year in reversed(years) if by_year.get(year, {}).get("status")), None)
         late = bool(current and current["status"] == "late")
         state = states.get(indicator.pk)
-        measure = state.series.get(report.year) if state else None
-        # Why it is late: the pilot's comment on the value of the year (the report is internal until adopted).
+        measure = state.series.get(current["year"]) if (state and current) else None
+        # Why it is late: the pilot's comment on the value of that year (the report is internal until adopted).
         reason = getattr(measure.source, "comment", "") if (late and measure) else ""
         blocks.append(
             {
                 "indicator": indicator,
                 "points": points,
+                "per_year": [by_year.get(year) or {**EMPTY_POINT, "year": year} for year in years],
                 "chart": charts.trajectory_svg(points, unit=indicator.unit, title=indicator.label),
                 "late": late,
+                "late_year": current["year"] if late else None,
                 "reason": reason,
             }
         )
-    contracts = selectors.organisation_contracts(organisation).filter(notified_on__year=report.year)
+    contracts = selectors.organisation_contracts(organisation).filter(
+        notified_on__year__gte=start, notified_on__year__lte=end
+    )
     notable = (
         PurchaseProject.objects.of_organisation(organisation)
-        .filter(validated_at__year=report.year)
+        .filter(validated_at__year__gte=start, validated_at__year__lte=end)
         .exclude(state__in=[ProjectState.DRAFT, ProjectState.ABANDONED])
         .select_related("family")
         .order_by("-estimated_amount", "pk")[:15]
@@ -55,12 +81,16 @@ def report_context(report: SpaserReport) -> dict:
         "report": report,
         "organisation": organisation,
         "spaser": spaser,
+        "period_start": start,
+        "period_end": end,
+        "period_label": str(start) if start == end else f"{start}–{end}",
+        "years": years,
         "overview": selectors.spaser_overview(spaser, indicators) if spaser else [],
         "blocks": blocks,
         "late_blocks": [block for block in blocks if block["late"]],
         "notable": list(notable),
         "totals": selectors.contract_totals(contracts),
-        "by_year": selectors.contract_aggregates_by_year(organisation),
+        "by_year": [row for row in selectors.contract_aggregates_by_year(organisation) if start <= row["year"] <= end],
         "generated_at": timezone.now(),
     }
 
@@ -75,6 +105,8 @@ def report_inputs(context: dict) -> dict:
         "contracts": totals["count"],
         "contracts_amount": str(totals["amount"] or 0),
         "year": context["report"].year,
+        "kind": context["report"].kind,
+        "period": [context["period_start"], context["period_end"]],
     }
 
 
@@ -105,7 +137,10 @@ def render_annex(context: dict) -> bytes:
     indicators = workbook.create_sheet("indicateurs")
     names = exports.DATASETS["indicateurs"].field_names
     indicators.append(names)
+    start, end = context["period_start"], context["period_end"]
     for row in exports.indicator_rows(context["organisation"]):
+        if not (start <= row["annee"] <= end or row["nature_valeur"] == "reference"):
+            continue
         indicators.append([exports._xlsx_value(row.get(name)) for name in names])
     buffer = io.BytesIO()
     workbook.save(buffer)
@@ -125,8 +160,9 @@ def report_generate(report: SpaserReport) -> SpaserReport:
         return report
     stamp = timezone.now()
     report.inputs = report_inputs(context)
-    report.pdf.save(f"rapport-spaser-{report.year}-{report.pk}.pdf", ContentFile(pdf), save=False)
-    report.annex.save(f"rapport-spaser-{report.year}-{report.pk}-annexe.xlsx", ContentFile(annex), save=False)
+    name = f"rapport-spaser-{report.kind}-{context['period_label'].replace('–', '-')}-{report.pk}"
+    report.pdf.save(f"{name}.pdf", ContentFile(pdf), save=False)
+    report.annex.save(f"{name}-annexe.xlsx", ContentFile(annex), save=False)
     report.generated_at = stamp
     report.status = ReportStatus.DONE
     report.error = ""

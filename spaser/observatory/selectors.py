@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Count, Prefetch, Q, Sum
+from django.db.models import Count, Prefetch, Q, Sum, Value
 
 from spaser.accounts.models import Organisation
 from spaser.contracts.models import Contract
@@ -210,10 +210,23 @@ def contract_years(organisation) -> list[int]:
 
 
 def contract_aggregates_by_year(organisation) -> list[dict]:
+    """Contract totals per notification year, latest first, in one grouped query."""
+    from django.db.models.functions import ExtractYear
+
+    grouped = (
+        organisation_contracts(organisation)
+        .exclude(notified_on=None)
+        .annotate(year=ExtractYear("notified_on"))
+        .values("year")
+        .annotate(count=Count("pk"), amount=Sum("initial_amount"), **CONSIDERATION_COUNTS)
+        .order_by("-year")
+    )
     rows = []
-    queryset = organisation_contracts(organisation).exclude(notified_on=None)
-    for year in contract_years(organisation):
-        rows.append({"year": year, **contract_totals(queryset.filter(notified_on__year=year))})
+    for row in grouped:
+        row = dict(row)
+        row["social_share"] = _share(row["social"], row["published"])
+        row["environmental_share"] = _share(row["environmental"], row["published"])
+        rows.append(row)
     return rows
 
 
@@ -242,25 +255,31 @@ class BuyerRow:
         return _share(self.environmental, self.published)
 
 
-def territory_buyers(*, region_code: str, year: int | None = None, kind: str = "") -> list[BuyerRow]:
-    """Every public buyer with contracts executed in the region (or located in it), with its indicators.
-
-    One grouped query. Buyers are public bodies: their names and SIRET are public data.
-    """
+def _territory_contracts(*, region_code: str, year: int | None, kind: str):
     contracts = Contract.objects.filter(Q(place_region__code=region_code) | Q(buyer__region_code=region_code))
     if year:
         contracts = contracts.filter(notified_on__year=year)
     if kind:
         contracts = contracts.filter(buyer__kind=kind)
+    return contracts
+
+
+CONSIDERATION_COUNTS = {
+    "published": Count("pk", filter=Q(considerations_published=True)),
+    "social": Count("pk", filter=SOCIAL),
+    "environmental": Count("pk", filter=ENVIRONMENTAL),
+}
+
+
+def territory_buyers(*, region_code: str, year: int | None = None, kind: str = "") -> list[BuyerRow]:
+    """Every public buyer with contracts executed in the region (or located in it), with its indicators.
+
+    One grouped query. Buyers are public bodies: their names and SIRET are public data.
+    """
+    contracts = _territory_contracts(region_code=region_code, year=year, kind=kind)
     rows = (
         contracts.values("buyer__siret", "buyer__name", "buyer__kind", "buyer__departement_code")
-        .annotate(
-            count=Count("pk"),
-            amount=Sum("initial_amount"),
-            published=Count("pk", filter=Q(considerations_published=True)),
-            social=Count("pk", filter=SOCIAL),
-            environmental=Count("pk", filter=ENVIRONMENTAL),
-        )
+        .annotate(count=Count("pk"), amount=Sum("initial_amount"), **CONSIDERATION_COUNTS)
         .order_by("buyer__kind", "buyer__name", "buyer__siret")
     )
     from spaser.accounts.enums import OrganisationKind
@@ -283,17 +302,57 @@ def territory_buyers(*, region_code: str, year: int | None = None, kind: str = "
     ]
 
 
-def by_departement(rows: list[BuyerRow]) -> dict[str, dict]:
-    result: dict[str, dict] = {}
-    for row in rows:
-        entry = result.setdefault(
-            row.departement_code or "?", {"count": 0, "published": 0, "social": 0, "environmental": 0}
+def territory_departements(*, region_code: str, year: int | None = None, kind: str = "") -> dict[str, dict]:
+    """The same contracts by département: the place of execution when the data gives it (most DECP buyers do
+    not carry their own département), otherwise the buyer's. One grouped query."""
+    from django.db.models import F
+    from django.db.models.functions import Coalesce, NullIf
+
+    contracts = _territory_contracts(region_code=region_code, year=year, kind=kind)
+    rows = (
+        contracts.annotate(
+            dep=Coalesce(F("place_departement__code"), NullIf(F("buyer__departement_code"), Value("")), Value("?"))
         )
-        entry["count"] += row.count
-        entry["published"] += row.published
-        entry["social"] += row.social
-        entry["environmental"] += row.environmental
-    for entry in result.values():
+        .values("dep")
+        .annotate(count=Count("pk"), **CONSIDERATION_COUNTS)
+        .order_by("dep")
+    )
+    result = {}
+    for row in rows:
+        entry = {key: row[key] for key in ("count", "published", "social", "environmental")}
         entry["social_share"] = _share(entry["social"], entry["published"])
         entry["environmental_share"] = _share(entry["environmental"], entry["published"])
+        result[row["dep"]] = entry
     return result
+
+
+def region_departement_shapes(region_code: str, codes_seen) -> dict[str, dict]:
+    """Outlines of the region's départements (codes from the geographic référentiel); without the référentiel,
+    those of the départements the contracts are in."""
+    from spaser.geo.models import Departement
+    from spaser.observatory import geodata
+
+    shapes = geodata.departements()
+    codes = list(Departement.objects.filter(region__code=region_code).values_list("code", flat=True))
+    if not codes:
+        codes = [code for code in codes_seen if code]
+    return {code: shapes[code] for code in sorted(codes) if code in shapes}
+
+
+def departement_table(shapes: dict, departements: dict[str, dict]) -> list[tuple]:
+    """The list beside the map: every département drawn, and every other one the contracts are in, as
+    (code, name, counts, drawn on the map)."""
+    from spaser.observatory import geodata
+
+    names = geodata.departements()
+    empty = {"count": 0, "social_share": None, "environmental_share": None}
+    return [
+        (code, names.get(code, {}).get("name", ""), departements.get(code) or empty, code in shapes)
+        for code in sorted(set(shapes) | set(departements))
+    ]
+
+
+MAP_MEASURES = {
+    "social": ("social_share", "Part des marchés avec une considération sociale"),
+    "environmental": ("environmental_share", "Part des marchés avec une considération environnementale"),
+}

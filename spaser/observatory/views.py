@@ -8,11 +8,10 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.cache import cache_page
 from django.views.decorators.http import require_http_methods
 
 from spaser.core.decorators import role_required
-from spaser.observatory import exports, selectors, services
+from spaser.observatory import charts, exports, selectors, services
 from spaser.observatory.forms import (
     ContactForm,
     ContactHandleForm,
@@ -21,11 +20,10 @@ from spaser.observatory.forms import (
     TerritoryFilterForm,
 )
 from spaser.observatory.models import ContactRequest
+from spaser.observatory.page_cache import data_cached, public_page
 from spaser.observatory.perms import CELL_ROLES
 
 logger = logging.getLogger(__name__)
-
-PUBLIC_CACHE_SECONDS = 300
 
 
 def _client_address(request) -> str:
@@ -35,7 +33,7 @@ def _client_address(request) -> str:
 # --- Public pages ---------------------------------------------------------------------------------------
 
 
-@cache_page(PUBLIC_CACHE_SECONDS)
+@public_page()
 def home_view(request):
     organisation = selectors.home_organisation()
     spaser = selectors.current_spaser(organisation)
@@ -45,12 +43,14 @@ def home_view(request):
         "spaser": spaser,
         "overview": selectors.spaser_overview(spaser, indicators) if spaser else [],
         "indicator_count": len(indicators),
-        "years": selectors.contract_years(organisation),
+        "years": data_cached(
+            "years", lambda: selectors.contract_years(organisation), organisation.pk if organisation else None
+        ),
     }
     return render(request, "observatory/home.html", context)
 
 
-@cache_page(PUBLIC_CACHE_SECONDS)
+@public_page()
 def key_figures_view(request, year):
     organisation = selectors.home_organisation()
     contracts = selectors.organisation_contracts(organisation).filter(notified_on__year=year)
@@ -76,14 +76,12 @@ def key_figures_view(request, year):
     return render(request, "observatory/key_figures.html", context)
 
 
-@cache_page(PUBLIC_CACHE_SECONDS)
+@public_page()
 def indicator_view(request, code):
     organisation = selectors.home_organisation()
     indicator = selectors.published_indicator(organisation, code)
     if indicator is None:
         raise Http404("Indicateur non publié.")
-    from spaser.observatory import charts
-
     points = selectors.trajectory(indicator)
     context = {
         "indicator": indicator,
@@ -93,30 +91,42 @@ def indicator_view(request, code):
     return render(request, "observatory/indicator.html", context)
 
 
-@cache_page(PUBLIC_CACHE_SECONDS)
+@public_page(params=("year", "kind", "carte"))
 def territory_view(request):
     organisation = selectors.home_organisation()
     form = TerritoryFilterForm(request.GET or None)
     data = form.cleaned_data if form.is_valid() else {}
     region_code = organisation.region_code if organisation else ""
-    rows = selectors.territory_buyers(region_code=region_code, year=data.get("year"), kind=data.get("kind") or "")
-    departements = selectors.by_departement(rows)
-    from spaser.observatory import charts
-
+    filters = {"region_code": region_code, "year": data.get("year"), "kind": data.get("kind") or ""}
+    rows, departements = data_cached(
+        "territory",
+        lambda: (selectors.territory_buyers(**filters), selectors.territory_departements(**filters)),
+        *filters.values(),
+    )
     groups: dict[str, list] = {}
     for row in rows:
         groups.setdefault(row.kind_label, []).append(row)
+    measure_key, measure_label = selectors.MAP_MEASURES[data.get("carte") or "social"]
+    shapes = selectors.region_departement_shapes(region_code, departements)
+    map_title = f"{measure_label}, par département d'exécution"
+    if data.get("year"):
+        map_title += f", marchés notifiés en {data['year']}"
     context = {
         "form": form,
         "groups": groups,
         "buyer_count": len(rows),
-        "departements": sorted(departements.items()),
-        "map": charts.departement_map_svg(departements),
+        "departements": selectors.departement_table(shapes, departements),
+        "map": charts.departement_map_svg(
+            shapes, {code: departements.get(code, {}).get(measure_key) for code in shapes}, title=map_title
+        ),
+        "map_title": map_title,
+        "map_legend": charts.share_classes(),
+        "no_data_fill": charts.NO_DATA_FILL,
     }
     return render(request, "observatory/territory.html", context)
 
 
-@cache_page(PUBLIC_CACHE_SECONDS)
+@public_page(params=("q", "year", "quarter", "family", "nature", "band", "page"))
 def plan_view(request):
     organisation = selectors.home_organisation()
     form = PlanFilterForm(request.GET or None)
@@ -155,9 +165,16 @@ def plan_ical_view(request):
     return response
 
 
-@cache_page(PUBLIC_CACHE_SECONDS)
+def _catalogue_vary() -> str:
+    """The catalogue shows the switch and today's date (the datasets are read at each download)."""
+    from django.utils import timezone
+
+    return f"{exports.open_data_published()}-{timezone.localdate()}"
+
+
+@public_page(vary=_catalogue_vary)
 def opendata_view(request):
-    context = {"datasets": exports.catalogue()}
+    context = {"datasets": exports.catalogue(), "published": exports.open_data_published()}
     return render(request, "observatory/opendata.html", context)
 
 
@@ -165,6 +182,8 @@ def dataset_view(request, slug, fmt):
     dataset = exports.DATASETS.get(slug)
     if dataset is None or fmt not in exports.FORMATS:
         raise Http404("Jeu de données inconnu.")
+    if not exports.open_data_published():
+        raise Http404("Les données ouvertes ne sont pas encore publiées.")
     rows = dataset.rows(selectors.home_organisation())
     return exports.dataset_response(dataset, rows, fmt)
 

@@ -17,6 +17,15 @@ from tests.referentiel.factories import ChantierFactory, IndicatorFactory, Spase
 
 @pytest.fixture
 def observatory_data():
+    from spaser.geo.models import Departement, Region
+    from spaser.observatory import page_cache
+
+    page_cache.reset_for_tests()
+    region = Region.objects.create(code="24", name="Centre-Val de Loire")
+    for code, name in [("18", "Cher"), ("28", "Eure-et-Loir"), ("36", "Indre"), ("37", "Indre-et-Loire")]:
+        Departement.objects.create(code=code, name=name, region=region)
+    loir_et_cher = Departement.objects.create(code="41", name="Loir-et-Cher", region=region)
+    Departement.objects.create(code="45", name="Loiret", region=region)
     home = home_organisation_ensure()
     spaser = SpaserFactory(organisation=home, status=SpaserStatus.ADOPTED, title="SPASER de la Région")
     indicator = IndicatorFactory(
@@ -30,12 +39,13 @@ def observatory_data():
     Target.objects.create(indicator=indicator, year=2027, value=Decimal(30))
     PublishedIndicator.objects.create(indicator=indicator, is_public=True)
     commune = OrganisationFactory(name="Commune de Vendôme", kind="commune", departement_code="41")
-    ContractFactory(buyer=commune, considerations_published=True, social_clause=True)
+    ContractFactory(buyer=commune, place_departement=loir_et_cher, considerations_published=True, social_clause=True)
     ContractFactory(buyer=home, considerations_published=True)
     return home
 
 
-def test_public_journey(page, observatory_data):
+def test_public_journey(page, observatory_data, settings):
+    settings.SPASER_OPEN_DATA_PUBLISH = True
     page.goto("/observatoire/")
     assert page.get_by_role("heading", level=1).inner_text() == "Observatoire de l'achat public responsable"
     assert_accessible(page)
@@ -50,7 +60,12 @@ def test_public_journey(page, observatory_data):
     page.get_by_role("navigation", name="Observatoire").get_by_role("link", name="Les acheteurs du territoire").click()
     page.wait_for_url("**/observatoire/territoire/")
     assert "Commune de Vendôme" in page.get_by_role("table", name="Commune").inner_text()
-    assert page.locator("svg.obs-map").count() == 1
+    assert page.locator("svg.obs-map path").count() == 6
+    map_title = page.locator("#map-title").inner_text()
+    assert map_title == "Part des marchés avec une considération sociale, par département d'exécution"
+    departements = page.get_by_role("table", name="Marchés et considérations par département").inner_text()
+    assert "41 – Loir-et-Cher\t1\t100.0 %" in departements or "41 – Loir-et-Cher\t1\t100,0 %" in departements
+    assert "36 – Indre" in departements
     assert_accessible(page)
 
     page.get_by_role("navigation", name="Observatoire").get_by_role("link", name="Données ouvertes").click()
@@ -89,4 +104,16 @@ def test_api_docs_page_renders_swagger_without_csp_errors(page, observatory_data
     page.goto("/api/docs/")
     page.locator(".swagger-ui .opblock").first.wait_for()
     assert page.locator(".swagger-ui .opblock").count() >= 6
+    assert not page.console_errors, page.console_errors
+
+
+def test_the_closed_open_data_catalogue_says_so_accessibly(page, observatory_data, settings):
+    settings.SPASER_OPEN_DATA_PUBLISH = False
+    page.goto("/observatoire/donnees/")
+    assert "ne sont pas encore ouverts" in page.get_by_role("status").inner_text()
+    assert page.get_by_role("link", name="CSV – Référentiel des critères et clauses d'achat responsable").count() == 0
+    assert (
+        page.get_by_role("link", name="Schéma – Référentiel des critères et clauses d'achat responsable").count() == 1
+    )
+    assert_accessible(page)
     assert not page.console_errors, page.console_errors

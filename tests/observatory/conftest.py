@@ -12,10 +12,15 @@ from tests.referentiel.factories import ChantierFactory, IndicatorFactory, Spase
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    """Public pages are cached and the contact form counts posts in the cache: every test starts clean."""
+    """Public pages are cached (in the process and in the cache) and the contact form counts posts in the cache:
+    every test starts clean."""
+    from spaser.observatory import page_cache
+
     cache.clear()
+    page_cache.reset_for_tests()
     yield
     cache.clear()
+    page_cache.reset_for_tests()
 
 
 @pytest.fixture
@@ -54,3 +59,9 @@ def private_indicator(spaser):
         code="IND-SECRET",
         label="Indicateur confidentiel zorglub",
     )
+
+
+@pytest.fixture
+def open_data(settings):
+    """The administrator has opened the open-data datasets (config/settings: SPASER_OPEN_DATA_PUBLISH)."""
+    settings.SPASER_OPEN_DATA_PUBLISH = True

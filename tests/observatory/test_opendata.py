@@ -17,7 +17,7 @@ from tests.strategies.factories import ProgrammeEntryFactory
 
 
 @pytest.fixture
-def data(home, published_indicator, private_indicator):
+def data(home, published_indicator, private_indicator, open_data):
     family = FamilyFactory(code="TRAVAUX", label="Travaux")
     ContractFactory(
         buyer=home,
@@ -116,3 +116,18 @@ def test_contract_dataset_keeps_considerations_and_skips_other_buyers(client, da
 def test_unknown_dataset_or_format_is_404(client, data):
     assert client.get(reverse("observatory:dataset", args=["inconnu", "csv"])).status_code == 404
     assert client.get(reverse("observatory:dataset", args=["marches", "pdf"])).status_code == 404
+
+
+def test_until_the_administrator_opens_them_the_catalogue_says_so_and_serves_nothing(client, data, settings):
+    settings.SPASER_OPEN_DATA_PUBLISH = False
+    content = html.unescape(client.get(reverse("observatory:opendata")).content.decode())
+    assert "ne sont pas encore ouverts" in content
+    assert reverse("observatory:dataset", args=["marches", "csv"]) not in content
+    assert reverse("observatory:schema", args=["marches"]) in content
+    for slug in exports.DATASETS:
+        assert client.get(reverse("observatory:dataset", args=[slug, "csv"])).status_code == 404
+    settings.SPASER_OPEN_DATA_PUBLISH = True
+    content = html.unescape(client.get(reverse("observatory:opendata")).content.decode())
+    assert "ne sont pas encore ouverts" not in content
+    assert reverse("observatory:dataset", args=["marches", "csv"]) in content
+    assert client.get(reverse("observatory:dataset", args=["marches", "csv"])).status_code == 200

@@ -68,14 +68,6 @@ def test_indicator_page_shows_the_stored_value_and_its_status(client, home, publ
     assert "example.fr/preuve" not in content
 
 
-def test_public_pages_are_cached(client, published_indicator):
-    url = reverse("observatory:indicator", args=[published_indicator.code])
-    assert client.get(url).status_code == 200
-    published_indicator.label = "Libellé changé"
-    published_indicator.save()
-    assert "Libellé changé" not in _text(client.get(url))
-
-
 def test_key_figures_of_a_year(client, home, published_indicator):
     ContractFactory(buyer=home, considerations_published=True, social_clause=True)
     ContractFactory(buyer=home, considerations_published=True)
@@ -103,9 +95,95 @@ def test_territory_compares_every_buyer_by_category_with_a_table_beside_the_map(
     assert "<caption>Commune</caption>" in content
     assert "<caption>Département</caption>" in content
     assert 'class="obs-map"' in content
-    assert "<caption>Marchés et considérations par département de l'acheteur</caption>" in content
+    assert (
+        "<caption>Marchés et considérations par département d'exécution (à défaut, de l'acheteur)</caption>" in content
+    )
     filtered = _text(client.get(reverse("observatory:territory"), {"kind": "commune"}))
     assert "Département du Cher" not in filtered
+
+
+@pytest.fixture
+def region_referentiel():
+    from spaser.geo.models import Departement, Region
+
+    region = Region.objects.create(code="24", name="Centre-Val de Loire")
+    for code, name in [
+        ("18", "Cher"),
+        ("28", "Eure-et-Loir"),
+        ("36", "Indre"),
+        ("37", "Indre-et-Loire"),
+        ("41", "Loir-et-Cher"),
+        ("45", "Loiret"),
+    ]:
+        Departement.objects.create(code=code, name=name, region=region)
+    other = Region.objects.create(code="84", name="Auvergne-Rhône-Alpes")
+    Departement.objects.create(code="69", name="Rhône", region=other)
+    return region
+
+
+def _map_paths(content):
+    """{département name: fill} of the map's outlines."""
+    import re
+
+    svg = content[content.index('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 560') :]
+    svg = svg[: svg.index("</svg>")]
+    return {name: fill for fill, name in re.findall(r'<path fill="(#[0-9a-f]{6})"[^>]*><title>([^<]+)</title>', svg)}
+
+
+def test_the_map_draws_the_region_departements_shaded_by_share_with_a_legend(client, home, region_referentiel):
+    from spaser.geo.models import Departement
+    from spaser.observatory import charts
+
+    cher = Departement.objects.get(code="18")
+    commune = OrganisationFactory(name="Commune de Blois", kind="commune", departement_code="41")
+    # Two contracts executed in the Cher, one with a social clause: 50 %; one in Loir-et-Cher without: 0 %.
+    ContractFactory(buyer=commune, place_departement=cher, considerations_published=True, social_clause=True)
+    ContractFactory(buyer=commune, place_departement=cher, considerations_published=True)
+    ContractFactory(buyer=commune, considerations_published=True, environmental_clause=True)
+    content = _text(client.get(reverse("observatory:territory")))
+    fills = _map_paths(content)
+    assert set(fills) == {
+        "Cher (18)",
+        "Eure-et-Loir (28)",
+        "Indre (36)",
+        "Indre-et-Loire (37)",
+        "Loir-et-Cher (41)",
+        "Loiret (45)",
+    }
+    assert fills["Cher (18)"] == charts.share_fill(50) == "#0b5561"
+    assert fills["Loir-et-Cher (41)"] == charts.share_fill(0) == "#e3f1f2"
+    assert fills["Indre (36)"] == charts.NO_DATA_FILL
+    assert "Part des marchés avec une considération sociale, par département d'exécution" in content
+    for entry in charts.share_classes():
+        assert entry["label"] in content
+    assert "aucun marché publiant ses considérations" in content
+    # The table beside lists every département of the map, with its name.
+    for label in ("18 – Cher", "36 – Indre", "41 – Loir-et-Cher"):
+        assert label in content
+    environmental = _text(client.get(reverse("observatory:territory"), {"carte": "environmental"}))
+    assert "Part des marchés avec une considération environnementale" in environmental
+    assert _map_paths(environmental)["Loir-et-Cher (41)"] == charts.share_fill(100)
+    assert _map_paths(environmental)["Cher (18)"] == charts.share_fill(0)
+
+
+def test_a_bad_map_choice_is_ignored_with_the_social_map_shown(client, home, region_referentiel):
+    ContractFactory(buyer=OrganisationFactory(departement_code="41"), considerations_published=True)
+    response = client.get(reverse("observatory:territory"), {"carte": "<script>", "year": "deux mille"})
+    assert response.status_code == 200
+    content = _text(response)
+    assert "Part des marchés avec une considération sociale" in content
+    assert "Sélectionnez un choix valide. <script> n’en fait pas partie." in content  # the field's own error
+    assert "<script>" not in response.content.decode()  # and escaped
+
+
+def test_the_departement_shapes_come_from_the_shipped_data_file():
+    from spaser.observatory import geodata
+
+    shapes = geodata.departements()
+    assert len(shapes) == 96
+    assert shapes["45"]["name"] == "Loiret"
+    lon, lat = shapes["45"]["polygons"][0][0][0]
+    assert 1.5 < lon < 3.2 and 47.4 < lat < 48.4
 
 
 def test_plan_lists_published_entries_with_amount_bands_in_constant_queries(

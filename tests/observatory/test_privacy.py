@@ -109,7 +109,7 @@ def _readable(response) -> str:
     return text
 
 
-def test_no_public_output_leaks_private_records(home, published_indicator, settings):
+def test_no_public_output_leaks_private_records(home, published_indicator, settings, open_data):
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": "100000/minute"}}
     _plant(home, published_indicator)
     client = Client()
@@ -125,7 +125,7 @@ def test_no_public_output_leaks_private_records(home, published_indicator, setti
     assert not leaks, leaks
 
 
-def test_the_search_would_see_a_leak(home, published_indicator):
+def test_the_search_would_see_a_leak(home, published_indicator, open_data):
     """The planted records are really there: publishing one makes the search above find it."""
     _plant(home, published_indicator)
     from spaser.observatory.models import PublishedIndicator

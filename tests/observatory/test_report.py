@@ -20,6 +20,14 @@ from tests.contracts.factories import ContractFactory
 PDFTOTEXT = shutil.which("pdftotext")
 
 
+def _require_pdftotext():
+    if PDFTOTEXT is None:
+        message = "pdftotext est introuvable : installez-le avec « apt-get install poppler-utils »."
+        if os.environ.get("CI"):
+            pytest.fail(message)  # in CI the report must be checked, never skipped
+        pytest.skip(message)
+
+
 @pytest.fixture
 def bootstrapped():
     """The same bootstrap steps as `make run` except the slow geographic and DECP imports (replaced by contracts)."""
@@ -41,11 +49,7 @@ def bootstrapped():
 
 
 def test_report_pdf_holds_the_key_figures_and_charts(client, bootstrapped, django_capture_on_commit_callbacks):
-    if PDFTOTEXT is None:
-        message = "pdftotext est introuvable : installez-le avec « apt-get install poppler-utils »."
-        if os.environ.get("CI"):
-            pytest.fail(message)  # in CI the report must be checked, never skipped
-        pytest.skip(message)
+    _require_pdftotext()
     admin = MembershipFactory(organisation=bootstrapped, role=Role.ADMIN).user
     client.force_login(admin)
     with django_capture_on_commit_callbacks(execute=True):
@@ -78,6 +82,79 @@ def test_report_pdf_holds_the_key_figures_and_charts(client, bootstrapped, djang
     annex = client.get(reverse("observatory:report_annex", args=[report.pk]))
     with zipfile.ZipFile(io.BytesIO(b"".join(annex.streaming_content))) as archive:
         assert "xl/worksheets/sheet2.xml" in archive.namelist()
+
+
+def _pdf_text(client, report) -> str:
+    pdf = client.get(reverse("observatory:report_pdf", args=[report.pk]))
+    body = b"".join(pdf.streaming_content)
+    assert body.startswith(b"%PDF")
+    text = subprocess.run([PDFTOTEXT, "-layout", "-", "-"], input=body, capture_output=True, check=True).stdout
+    return text.decode("utf-8").replace("\u202f", " ").replace("\xa0", " ")
+
+
+@pytest.mark.parametrize(
+    ("kind", "title", "years", "outside", "contracts"),
+    [
+        ("interim", "Bilan à mi-parcours 2023–2025", [2023, 2024, 2025], [2022, 2026, 2027], 5),
+        ("final", "Bilan final 2023–2027", [2023, 2024, 2025, 2026, 2027], [2022], 6),
+    ],
+)
+def test_review_reports_cover_the_spaser_period_year_by_year(
+    client, bootstrapped, django_capture_on_commit_callbacks, kind, title, years, outside, contracts
+):
+    """Interim review: from the SPASER's first year to the review year; final: the whole SPASER (2023-2027)."""
+    import datetime
+
+    from spaser.observatory import reports
+
+    _require_pdftotext()
+    for year in (2022, 2023, 2026):
+        ContractFactory(buyer=bootstrapped, notified_on=datetime.date(year, 6, 1), initial_amount=Decimal("1000"))
+    admin = MembershipFactory(organisation=bootstrapped, role=Role.ADMIN).user
+    client.force_login(admin)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("observatory:reports"), {"kind": kind, "year": 2025, "introduction": "", "conclusion": ""})
+    report = SpaserReport.objects.get()
+    assert report.status == ReportStatus.DONE, report.error
+    assert report.inputs["period"] == [years[0], years[-1]]
+    # 4 contracts of 2024 from the fixture, plus 2023 (both reviews) and 2026 (final only); never 2022.
+    assert report.inputs["contracts"] == contracts
+    text = _pdf_text(client, report)
+    assert title in text
+    assert f"Chiffres clés {years[0]}–{years[-1]}" in text
+    matrix = text.split("Valeurs des indicateurs par année de la période", 1)[1].split("Trajectoires", 1)[0]
+    header = next(line for line in matrix.splitlines() if "Indicateur" in line)
+    assert [int(word) for word in header.split() if word.isdigit()] == years
+    by_year = text.split("Marchés par année de notification", 1)[1].split("Méthode et sources", 1)[0]
+    for year in (2023, 2024):
+        assert f"{year}" in by_year
+    for year in outside:
+        assert f"\n{year} " not in by_year and f" {year} " not in by_year.replace(f"{years[0]}–{years[-1]}", "")
+    # PNAD-SOC, computed from the contracts: 3 of the 4 contracts of 2024 with a social consideration.
+    assert "PNAD-SOC" in matrix and "75" in matrix
+    block = next(b for b in reports.report_context(report)["blocks"] if b["indicator"].code == "PNAD-SOC")
+    assert [(p["year"], p["value"]) for p in block["per_year"]][:2] == [(2023, None), (2024, Decimal(75))]
+
+    annex = client.get(reverse("observatory:report_annex", args=[report.pk]))
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(io.BytesIO(b"".join(annex.streaming_content)))
+    annual_rows = [row[0] for row in workbook["marches_par_annee"].iter_rows(min_row=2, values_only=True)]
+    assert set(annual_rows) <= set(years) and 2024 in annual_rows
+    indicator_years = {
+        row[5] for row in workbook["indicateurs"].iter_rows(min_row=2, values_only=True) if row[6] != "reference"
+    }
+    assert indicator_years <= set(years)
+
+
+def test_the_annual_report_stays_on_its_year(bootstrapped):
+    from spaser.observatory import reports
+
+    report = SpaserReport.objects.create(organisation=bootstrapped, year=2024)
+    context = reports.report_context(report)
+    assert (context["period_start"], context["period_end"], context["years"]) == (2024, 2024, [2024])
+    assert [row["year"] for row in context["by_year"]] == [2024]
+    assert context["totals"]["count"] == 4
 
 
 def test_a_failing_generation_is_kept_with_its_error(bootstrapped, monkeypatch):

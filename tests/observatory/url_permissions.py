@@ -1,3 +1,5 @@
+from django.conf import settings
+
 from spaser.observatory.models import ContactRequest, ReportStatus, SpaserReport
 from tests.permission_matrix import Expect
 
@@ -40,7 +42,12 @@ EXPECTATIONS = [
     Expect("observatory:plan_csv", status=PUBLIC),
     Expect("observatory:plan_ical", status=PUBLIC),
     Expect("observatory:opendata", status=PUBLIC),
-    Expect("observatory:dataset", kwargs={"slug": "criteres", "fmt": "csv"}, status=PUBLIC),
+    # Served once the administrator has opened the datasets (SPASER_OPEN_DATA_PUBLISH, off by default).
+    Expect(
+        "observatory:dataset",
+        kwargs={"slug": "criteres", "fmt": "csv"},
+        status=PUBLIC if getattr(settings, "SPASER_OPEN_DATA_PUBLISH", False) else {"*": 404},
+    ),
     Expect("observatory:schema", kwargs={"slug": "criteres"}, status=PUBLIC),
     # No home organisation in the matrix database: the form has nowhere to go.
     Expect("observatory:contact", status={"*": 404}),
