@@ -52,6 +52,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Answers anonymous visitors from the observatory's page cache before the session, CSRF and auth layers.
+    "spaser.observatory.middleware.PublicPageMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -231,6 +233,8 @@ SPASER_SITE_URL = env("SPASER_SITE_URL", default="")
 SPASER_MAP_TILE_URL = env("SPASER_MAP_TILE_URL", default="")
 SPASER_MAP_TILE_ATTRIBUTION = env("SPASER_MAP_TILE_ATTRIBUTION", default="")
 SPASER_DEMO_MODE = env.bool("SPASER_DEMO_MODE", default=False)
+# The observatory's open-data datasets are downloadable only once the administrator opens them.
+SPASER_OPEN_DATA_PUBLISH = env.bool("SPASER_OPEN_DATA_PUBLISH", default=False)
 SPASER_DEMO_PASSWORD = env("SPASER_DEMO_PASSWORD", default="")
 
 MESSAGE_TAGS = {message_constants.ERROR: "danger"}

@@ -10,6 +10,7 @@ for _key, _value in {
     "DJANGO_HTTPS": "False",
     "SPASER_DEMO_MODE": "True",
     "SPASER_DEMO_PASSWORD": "demo-spaser-2026",
+    "SPASER_OPEN_DATA_PUBLISH": "True",
 }.items():
     env.ENVIRON.setdefault(_key, _value)
 
