@@ -260,7 +260,7 @@ def stale_organisation_ids() -> list[int]:
     from spaser.imports.enums import ImportStatus
     from spaser.imports.models import ImportRun
     from spaser.strategies.enums import ProjectState
-    from spaser.strategies.models import ProjectTransitionLog
+    from spaser.strategies.models import ProjectContract, ProjectTransitionLog
 
     last_computed = dict(
         IndicatorValue.objects.values_list("organisation_id").annotate(last=Max("computed_at")).order_by()
@@ -283,6 +283,14 @@ def stale_organisation_ids() -> list[int]:
         validations.values_list("project__organisation_id").annotate(last=Max("timestamp")).order_by()
     ):
         changed[organisation_id] = max(when, changed.get(organisation_id, when))
+    # Contracts linked to (or relinked between) purchase forms: the coverage and data-quality indicators.
+    links = ProjectContract.objects.all()
+    if horizon is not None:
+        links = links.filter(updated_at__gt=horizon)
+    for path in ("contract__buyer_id", "project__organisation_id"):
+        for organisation_id, when in links.values_list(path).annotate(last=Max("updated_at")).order_by():
+            if organisation_id is not None:
+                changed[organisation_id] = max(when, changed.get(organisation_id, when))
     return sorted(
         organisation_id
         for organisation_id, when in changed.items()
