@@ -564,34 +564,24 @@ def _holder_conditions(organisation):
     }
 
 
-def compute_holder_shares(organisation, years, definitions) -> dict[str, dict[int, Result]]:
-    """The same results as each holder definition's own function, in two queries instead of one per share.
-
-    An inner query groups the initial holders by contract with one 0/1 flag per holder family (MAX over
-    the holders); an outer query sums the flags and amounts by year. Denominators come from one aggregate.
-    """
-    from django.db import connection
-    from django.db.models import Case, IntegerField, Max, When
+def _holder_flags_query(organisation, years, families, scope_columns):
+    """One row per notified market with initial holders: its year, amount, one 0/1 flag per holder family
+    (MAX over its holders) and the ``scope_columns`` (alias -> expression over ContractHolder)."""
+    from django.db.models import Case, Max, When
 
     from spaser.contracts.models import ContractHolder
 
     conditions = _holder_conditions(organisation)
-    families = sorted({definition.holder[0] for definition in definitions})
-    from spaser.contracts.models import Contract
-
-    groups, scoped = _group_annotations(Contract, "contract__notified_on", prefix="contract__")
-    if groups is None:
-        return {definition.key: {} for definition in definitions}
     inner = ContractHolder.objects.filter(
         is_initial=True,
         contract__in=notified_markets(organisation, years).values("pk"),
     )
-    if scoped:
-        inner = inner.annotate(ind_scope=groups["ind_scope"]).exclude(ind_scope=None)
-    inner = (
-        inner.values("contract_id", *(["ind_scope"] if scoped else []))
+    if scope_columns:
+        inner = inner.annotate(**scope_columns)
+    return (
+        inner.values("contract_id", *scope_columns)
         .annotate(
-            ind_period=groups["ind_period"],
+            ind_period=_period_expression("contract__notified_on"),
             amount=F("contract__initial_amount"),
             **{
                 f"f_{family}": Max(
@@ -602,15 +592,116 @@ def compute_holder_shares(organisation, years, definitions) -> dict[str, dict[in
         )
         .order_by()
     )
-    sql, params = inner.query.sql_with_params()
-    columns = ", ".join(
+
+
+def _holder_sums(families):
+    return ", ".join(
         f"SUM(f_{family}), SUM(CASE WHEN f_{family} = 1 AND amount IS NOT NULL THEN amount ELSE 0 END)"
         for family in families
     )
-    keys = "ind_scope, ind_period" if scoped else "ind_period"
+
+
+@dataclass(frozen=True)
+class _SharedHolderScan:
+    table: str
+    organisation_id: int
+    years: tuple
+    families: tuple
+    columns: dict  # scope kind -> column of the table
+
+
+_HOLDER_SCAN = contextvars.ContextVar("indicator_holder_scan", default=None)
+HOLDER_SCOPE_COLUMNS = {
+    ScopeKind.DIRECTION: "s_direction",
+    ScopeKind.FAMILY: "s_family",
+    ScopeKind.DEPARTEMENT: "s_departement",
+}
+
+
+@contextmanager
+def shared_holder_scan(organisation, years, definitions):
+    """Inside this block, ``compute_holder_shares`` reads the per-contract holder flags from one temporary
+    table, built once with a column per kind of scope, instead of scanning the holders again for each kind
+    of scope (the holder scan is the costly part of a recompute)."""
+    import uuid
+
+    from django.db import connection
+
+    from spaser.contracts.models import Contract
+
+    families = tuple(sorted({definition.holder[0] for definition in definitions if definition.holder}))
+    if not families:
+        yield
+        return
+    with grouping():
+        columns = {
+            column: scope_expression(Contract, kind, prefix="contract__")
+            for kind, column in HOLDER_SCOPE_COLUMNS.items()
+        }
+        sql, params = _holder_flags_query(organisation, years, families, columns).query.sql_with_params()
+    table = f"ind_holder_flags_{uuid.uuid4().hex[:12]}"
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE TEMPORARY TABLE {table} AS {sql}", params)  # noqa: S608 (generated name)
+    token = _HOLDER_SCAN.set(
+        _SharedHolderScan(table, organisation.pk, tuple(years), families, dict(HOLDER_SCOPE_COLUMNS))
+    )
+    try:
+        yield
+    finally:
+        _HOLDER_SCAN.reset(token)
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE {table}")
+
+
+def _shared_scan_for(organisation, years, families):
+    shared = _HOLDER_SCAN.get()
+    current = _GROUPING.get()
+    if (
+        shared is None
+        or shared.organisation_id != organisation.pk
+        or shared.years != tuple(years)
+        or not set(families) <= set(shared.families)
+        or current.span is not None
+        or (current.scope_kind != ScopeKind.ORGANISATION and current.scope_kind not in shared.columns)
+    ):
+        return None
+    return shared
+
+
+def compute_holder_shares(organisation, years, definitions) -> dict[str, dict[int, Result]]:
+    """The same results as each holder definition's own function, in two queries instead of one per share.
+
+    An inner query groups the initial holders by contract with one 0/1 flag per holder family (MAX over
+    the holders); an outer query sums the flags and amounts by year (or by the current grouping).
+    Denominators come from one aggregate. Inside ``shared_holder_scan`` the inner query is read from its
+    temporary table.
+    """
+    from django.db import connection
+
+    from spaser.contracts.models import Contract
+
+    families = sorted({definition.holder[0] for definition in definitions})
+    groups, scoped = _group_annotations(Contract, "contract__notified_on", prefix="contract__")
+    if groups is None:
+        return {definition.key: {} for definition in definitions}
+    shared = _shared_scan_for(organisation, years, families)
+    if shared is not None:
+        column = shared.columns.get(_GROUPING.get().scope_kind)
+        keys = f"{column}, ind_period" if scoped else "ind_period"
+        where = f" WHERE {column} IS NOT NULL" if scoped else ""
+        query = f"SELECT {keys}, {_holder_sums(families)} FROM {shared.table}{where} GROUP BY {keys}"  # noqa: S608
+        params = []
+    else:
+        scope_columns = {"ind_scope": groups["ind_scope"]} if scoped else {}
+        inner = _holder_flags_query(organisation, years, families, scope_columns)
+        if scoped:
+            inner = inner.exclude(ind_scope=None)
+        sql, params = inner.query.sql_with_params()
+        keys = "ind_scope, ind_period" if scoped else "ind_period"
+        query = f"SELECT {keys}, {_holder_sums(families)} FROM ({sql}) AS flags GROUP BY {keys}"  # noqa: S608
     width = 2 if scoped else 1
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {keys}, {columns} FROM ({sql}) AS flags GROUP BY {keys}", params)  # noqa: S608
+        cursor.execute(query, params)
         rows = {(tuple(row[:2]) if scoped else row[0]): row[width:] for row in cursor.fetchall()}
     totals = _by_year(
         notified_markets(organisation, years),

@@ -1,5 +1,6 @@
 """Writes of the indicators app: recompute and store computed values, save manual values."""
 
+import contextlib
 import logging
 from decimal import Decimal
 
@@ -135,42 +136,46 @@ def indicator_values_compute(*, organisation, years=None, keys=None, scopes=True
                 )
             )
 
-    for scope_kind in [ScopeKind.ORGANISATION, *(SCOPE_KINDS if scopes else [])]:
-        selected = [d for d in definitions if scope_kind == ScopeKind.ORGANISATION or scope_kind in d.scopes]
-        if not selected:
-            continue
-        with registry.grouping(scope_kind=scope_kind):
-            computed = _compute(organisation, years, selected)
-        for definition in selected:
-            store(definition, scope_kind, computed[definition.key])
-        for first, last in periods:
-            span = last - first + 1
+    scope_kinds = [ScopeKind.ORGANISATION, *(SCOPE_KINDS if scopes else [])]
+    holders = [definition for definition in definitions if definition.holder is not None]
+    # One scan of the holders for every kind of scope (only worth it when there are several kinds).
+    shared = registry.shared_holder_scan(organisation, years, holders) if scopes else contextlib.nullcontext()
+    with shared:
+        for scope_kind in scope_kinds:
+            selected = [d for d in definitions if scope_kind == ScopeKind.ORGANISATION or scope_kind in d.scopes]
+            if not selected:
+                continue
+            with registry.grouping(scope_kind=scope_kind):
+                computed = _compute(organisation, years, selected)
             for definition in selected:
-                if definition.stock:
-                    continue
-                if definition.additive:
-                    by_group = {}
-                    for group, result in computed[definition.key].items():
-                        scope_value, year = _scope_and_year(scope_kind, group)
-                        if first <= year <= last:
-                            by_group.setdefault(scope_value, []).append(result)
-                    results = {
-                        (scope_value, first) if scope_kind != ScopeKind.ORGANISATION else first: _combine(
-                            definition, values
-                        )
-                        for scope_value, values in by_group.items()
-                    }
-                else:
-                    with registry.grouping(scope_kind=scope_kind, span=(first, last)):
-                        results = definition.compute(organisation, list(range(first, last + 1)))
-                store(definition, scope_kind, results, span=span)
+                store(definition, scope_kind, computed[definition.key])
+            for first, last in periods:
+                span = last - first + 1
+                for definition in selected:
+                    if definition.stock:
+                        continue
+                    if definition.additive:
+                        by_group = {}
+                        for group, result in computed[definition.key].items():
+                            scope_value, year = _scope_and_year(scope_kind, group)
+                            if first <= year <= last:
+                                by_group.setdefault(scope_value, []).append(result)
+                        results = {
+                            (scope_value, first) if scope_kind != ScopeKind.ORGANISATION else first: _combine(
+                                definition, values
+                            )
+                            for scope_value, values in by_group.items()
+                        }
+                    else:
+                        with registry.grouping(scope_kind=scope_kind, span=(first, last)):
+                            results = definition.compute(organisation, list(range(first, last + 1)))
+                    store(definition, scope_kind, results, span=span)
     keys_done = [definition.key for definition in definitions]
     with transaction.atomic():
-        IndicatorValue.objects.filter(organisation=organisation, key__in=keys_done, span=1, year__in=years).delete()
+        done = IndicatorValue.objects.filter(organisation=organisation, key__in=keys_done, scope_kind__in=scope_kinds)
+        done.filter(span=1, year__in=years).delete()
         for first, last in periods:
-            IndicatorValue.objects.filter(
-                organisation=organisation, key__in=keys_done, year=first, span=last - first + 1
-            ).delete()
+            done.filter(year=first, span=last - first + 1).delete()
         IndicatorValue.objects.bulk_create(rows, batch_size=500)
     logger.info("Indicateurs de %s recalculés : %s valeurs (%s années)", organisation, len(rows), len(years))
     return len(rows)

@@ -304,3 +304,52 @@ def test_drill_down_length_equals_the_stored_count(organisation, linked, key):
         by_amount = "amount" in key
         counted = sum((record.initial_amount if by_amount else 1) for record in records if record.counted)
         assert counted == stored.numerator, (stored.scope_kind, stored.scope_value)
+
+
+def test_a_recompute_without_scopes_keeps_the_scoped_values(organisation):
+    family = FamilyFactory(code="NETTOYAGE")
+    ContractFactory(buyer=organisation, environmental=True, family=family)
+    indicator_values_compute(organisation=organisation, years=[2024])
+    scoped = IndicatorValue.objects.filter(scope_kind=ScopeKind.FAMILY, scope_value="NETTOYAGE")
+    assert scoped.exists()
+    ContractFactory(buyer=organisation, social=True, family=family)
+    indicator_values_compute(organisation=organisation, years=[2024], scopes=False)
+    assert scoped.get(key="contracts.pnad_environmental_share", year=2024).value == 100  # left as it was
+    assert (
+        IndicatorValue.objects.organisation_wide().get(key="contracts.pnad_environmental_share", year=2024).value == 50
+    )
+
+
+def test_the_shared_holder_scan_gives_the_same_results_for_every_scope(organisation, places):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from spaser.accounts.models import Direction
+
+    organisation.region_code, organisation.departement_code = "24", "45"
+    organisation.save()
+    direction = Direction.objects.create(organisation=organisation, code="DAJ", name="Affaires juridiques")
+    families = [FamilyFactory(code="NETTOYAGE"), FamilyFactory(code="IMPRESSION")]
+    sme, ess = SupplierFactory(category="pme"), SupplierFactory(category="ge", is_ess=True)
+    for index in range(8):
+        contract = ContractFactory(
+            buyer=organisation,
+            family=families[index % 2],
+            place_departement=places["45"] if index % 3 else None,
+            initial_amount=None if index == 5 else D(1000 * (index + 1)),
+            notified_on=dt.date(2023 + index % 2, 3, 1),
+        )
+        holder(contract, sme if index % 2 else ess)
+        if index % 4 == 0:
+            _link(_form(organisation, direction=direction), contract)
+    holders = [definition for definition in registry.REGISTRY.values() if definition.holder]
+    years = [2023, 2024]
+    for kind in [ScopeKind.ORGANISATION, ScopeKind.DIRECTION, ScopeKind.FAMILY, ScopeKind.DEPARTEMENT]:
+        with registry.grouping(scope_kind=kind):
+            alone = registry.compute_holder_shares(organisation, years, holders)
+        with registry.shared_holder_scan(organisation, years, holders), registry.grouping(scope_kind=kind):
+            with CaptureQueriesContext(connection) as queries:
+                shared = registry.compute_holder_shares(organisation, years, holders)
+        assert any("ind_holder_flags_" in query["sql"] for query in queries.captured_queries)
+        assert shared == alone, kind
+        assert any(result for result in shared.values()), kind
