@@ -1206,9 +1206,11 @@ def form_threshold(organisation) -> Decimal:
 
 
 def _linked_to_validated_form_q(organisation=None):
+    """Linked to a validated form. An ``IN (subquery)`` rather than ``EXISTS``: Django adds ``LIMIT 1`` to
+    ``EXISTS``, which keeps PostgreSQL from hashing the few thousand links once."""
     from spaser.strategies.models import ProjectContract
 
-    return Q(Exists(ProjectContract.objects.filter(contract=OuterRef("pk"), project__validated_at__isnull=False)))
+    return Q(pk__in=ProjectContract.objects.filter(project__validated_at__isnull=False).values("contract_id"))
 
 
 def _above_threshold(organisation, year):
@@ -1236,36 +1238,51 @@ def validated_form_coverage(organisation, years):
 
 def _linked_published(organisation, year):
     """Markets of the year with published considerations that are linked to a validated form."""
-    from spaser.strategies.models import ProjectContract
 
-    return _markets_of_year(organisation, year).filter(
-        PUBLISHED,
-        Exists(ProjectContract.objects.filter(contract=OuterRef("pk"), project__validated_at__isnull=False)),
-    )
+    return _markets_of_year(organisation, year).filter(PUBLISHED, _linked_to_validated_form_q())
+
+
+_AGREEMENT_MEMO = contextvars.ContextVar("indicator_agreement_memo", default=None)
+
+
+@contextmanager
+def agreement_memo():
+    """Inside this block, each contract's agreement with its form is decided once (a recompute asks for it
+    once per kind of scope)."""
+    token = _AGREEMENT_MEMO.set({})
+    try:
+        yield
+    finally:
+        _AGREEMENT_MEMO.reset(token)
 
 
 def agreeing_contract_ids(contracts) -> set[int]:
     """The ids of ``contracts`` (linked to a validated form) on which the form and the published data agree:
     no disagreement from ``contracts.matching.consideration_disagreements`` (read-only helpers of the other
-    apps). Three queries for any number of contracts."""
-    from django.db.models import Prefetch
-
+    apps). Four queries for any number of contracts."""
     from spaser.contracts.matching import consideration_disagreements
     from spaser.strategies.models import ProjectContract
     from spaser.strategies.selectors import planned_considerations
 
+    memo = _AGREEMENT_MEMO.get()
     contracts = {contract.pk: contract for contract in contracts}
-    links = ProjectContract.objects.filter(contract_id__in=list(contracts)).prefetch_related(
-        Prefetch("project__award_criteria"), Prefetch("project__clauses")
-    )
-    links = links.select_related("project")
-    agreeing = set()
-    for link in links:
-        social, environmental = planned_considerations(link.project)
-        contract = contracts[link.contract_id]
-        if not consideration_disagreements(plans_social=social, plans_environmental=environmental, contract=contract):
-            agreeing.add(contract.pk)
-    return agreeing
+    known = {pk: memo[pk] for pk in contracts if memo is not None and pk in memo}
+    unknown = [pk for pk in contracts if pk not in known]
+    for start in range(0, len(unknown), 2000):  # bounded IN lists
+        links = (
+            ProjectContract.objects.filter(contract_id__in=unknown[start : start + 2000])
+            .select_related("project")
+            .prefetch_related("project__award_criteria", "project__clauses")
+        )
+        for link in links:
+            social, environmental = planned_considerations(link.project)
+            contract = contracts[link.contract_id]
+            known[contract.pk] = not consideration_disagreements(
+                plans_social=social, plans_environmental=environmental, contract=contract
+            )
+    if memo is not None:
+        memo.update(known)
+    return {pk for pk, agrees in known.items() if agrees}
 
 
 AGREEMENT_FIELDS = [
@@ -1297,14 +1314,11 @@ def consideration_agreement_share(organisation, years):
     publiées, nombre de ceux dont les considérations sociales et environnementales publiées concordent avec
     celles que prévoit la fiche (aucun écart relevé par le rapprochement fiche – DECP), divisé par le nombre de
     ces marchés, × 100."""
-    from spaser.strategies.models import ProjectContract
-
     contracts = list(
         _group_rows(
-            notified_markets(organisation, years).filter(
-                PUBLISHED,
-                Exists(ProjectContract.objects.filter(contract=OuterRef("pk"), project__validated_at__isnull=False)),
-            ),
+            notified_markets(organisation, years)
+            .filter(PUBLISHED, _linked_to_validated_form_q())
+            .only(*AGREEMENT_FIELDS),
             "notified_on",
             years,
         )

@@ -140,7 +140,7 @@ def indicator_values_compute(*, organisation, years=None, keys=None, scopes=True
     holders = [definition for definition in definitions if definition.holder is not None]
     # One scan of the holders for every kind of scope (only worth it when there are several kinds).
     shared = registry.shared_holder_scan(organisation, years, holders) if scopes else contextlib.nullcontext()
-    with shared:
+    with shared, registry.agreement_memo():
         for scope_kind in scope_kinds:
             selected = [d for d in definitions if scope_kind == ScopeKind.ORGANISATION or scope_kind in d.scopes]
             if not selected:
