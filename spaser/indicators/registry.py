@@ -608,6 +608,7 @@ class _SharedHolderScan:
     years: tuple
     families: tuple
     columns: dict  # scope kind -> column of the table
+    suppliers_table: str | None = None  # one row per initial holder: contract, supplier, year, scope columns
 
 
 _HOLDER_SCAN = contextvars.ContextVar("indicator_holder_scan", default=None)
@@ -627,30 +628,58 @@ def shared_holder_scan(organisation, years, definitions):
 
     from django.db import connection
 
-    from spaser.contracts.models import Contract
+    from spaser.contracts.models import Contract, ContractHolder
 
     families = tuple(sorted({definition.holder[0] for definition in definitions if definition.holder}))
-    if not families:
+    with_suppliers = any(definition.key == "contracts.distinct_holders" for definition in definitions)
+    if not families and not with_suppliers:
         yield
         return
+    suffix = uuid.uuid4().hex[:12]
+    table, suppliers_table = f"ind_holder_flags_{suffix}", f"ind_holder_suppliers_{suffix}"
     with grouping():
         columns = {
             column: scope_expression(Contract, kind, prefix="contract__")
             for kind, column in HOLDER_SCOPE_COLUMNS.items()
         }
-        sql, params = _holder_flags_query(organisation, years, families, columns).query.sql_with_params()
-    table = f"ind_holder_flags_{uuid.uuid4().hex[:12]}"
-    with connection.cursor() as cursor:
-        cursor.execute(f"CREATE TEMPORARY TABLE {table} AS {sql}", params)  # noqa: S608 (generated name)
-    token = _HOLDER_SCAN.set(
-        _SharedHolderScan(table, organisation.pk, tuple(years), families, dict(HOLDER_SCOPE_COLUMNS))
-    )
+        statements = []
+        if families:
+            statements.append((table, _holder_flags_query(organisation, years, families, columns)))
+        if with_suppliers:
+            suppliers = (
+                ContractHolder.objects.filter(
+                    is_initial=True, contract__in=notified_markets(organisation, years).values("pk")
+                )
+                .annotate(ind_period=ExtractYear("contract__notified_on"), **columns)
+                .values("contract_id", "supplier_id", "ind_period", *columns)
+                .order_by()
+            )
+            statements.append((suppliers_table, suppliers))
+    created = []
     try:
-        yield
-    finally:
-        _HOLDER_SCAN.reset(token)
         with connection.cursor() as cursor:
-            cursor.execute(f"DROP TABLE {table}")
+            for name, query in statements:
+                sql, params = query.query.sql_with_params()
+                cursor.execute(f"CREATE TEMPORARY TABLE {name} AS {sql}", params)  # noqa: S608 (generated name)
+                created.append(name)
+        token = _HOLDER_SCAN.set(
+            _SharedHolderScan(
+                table if families else "",
+                organisation.pk,
+                tuple(years),
+                families,
+                dict(HOLDER_SCOPE_COLUMNS),
+                suppliers_table if with_suppliers else None,
+            )
+        )
+        try:
+            yield
+        finally:
+            _HOLDER_SCAN.reset(token)
+    finally:
+        with connection.cursor() as cursor:
+            for name in created:
+                cursor.execute(f"DROP TABLE {name}")
 
 
 def _shared_scan_for(organisation, years, families):
@@ -658,6 +687,7 @@ def _shared_scan_for(organisation, years, families):
     current = _GROUPING.get()
     if (
         shared is None
+        or not shared.table
         or shared.organisation_id != organisation.pk
         or shared.years != tuple(years)
         or not set(families) <= set(shared.families)
@@ -666,6 +696,44 @@ def _shared_scan_for(organisation, years, families):
     ):
         return None
     return shared
+
+
+def _shared_suppliers_scan(organisation, years):
+    """``distinct_holders`` from the temporary table of ``shared_holder_scan``, when it covers ``years``."""
+    from django.db import connection
+
+    shared = _HOLDER_SCAN.get()
+    current = _GROUPING.get()
+    if (
+        shared is None
+        or shared.suppliers_table is None
+        or shared.organisation_id != organisation.pk
+        or not set(years) <= set(shared.years)
+        or (current.scope_kind != ScopeKind.ORGANISATION and current.scope_kind not in shared.columns)
+    ):
+        return None
+    column = shared.columns.get(current.scope_kind)
+    keys = [column] if column else []
+    if current.span is None:
+        keys.append("ind_period")
+    conditions = [f"ind_period IN ({', '.join(str(int(year)) for year in years)})"]
+    if column:
+        conditions.append(f"{column} IS NOT NULL")
+    select = ", ".join([*keys, "COUNT(DISTINCT supplier_id)", "COUNT(DISTINCT contract_id)"])
+    query = f"SELECT {select} FROM {shared.suppliers_table} WHERE {' AND '.join(conditions)}"  # noqa: S608
+    if keys:
+        query += f" GROUP BY {', '.join(keys)}"
+    results = {}
+    with connection.cursor() as cursor:
+        cursor.execute(query)
+        for row in cursor.fetchall():
+            *group, part, count = row
+            if not count:
+                continue
+            year = int(group[-1]) if current.span is None else current.span[0]
+            key = (group[0], year) if column else year
+            results[key] = Result(Decimal(part), Decimal(part), None, count)
+    return results
 
 
 def compute_holder_shares(organisation, years, definitions) -> dict[str, dict[int, Result]]:
@@ -798,6 +866,9 @@ for _family in HOLDER_FAMILIES:
 def distinct_holders(organisation, years):
     """Nombre d'entreprises distinctes (SIREN, ou identifiant étranger) titulaires initiales d'au moins un
     marché notifié dans l'année."""
+    shared = _shared_suppliers_scan(organisation, years)
+    if shared is not None:
+        return shared
     rows = _by_year(
         notified_markets(organisation, years).filter(holders__is_initial=True),
         "notified_on",

@@ -137,9 +137,8 @@ def indicator_values_compute(*, organisation, years=None, keys=None, scopes=True
             )
 
     scope_kinds = [ScopeKind.ORGANISATION, *(SCOPE_KINDS if scopes else [])]
-    holders = [definition for definition in definitions if definition.holder is not None]
     # One scan of the holders for every kind of scope (only worth it when there are several kinds).
-    shared = registry.shared_holder_scan(organisation, years, holders) if scopes else contextlib.nullcontext()
+    shared = registry.shared_holder_scan(organisation, years, definitions) if scopes else contextlib.nullcontext()
     with shared, registry.agreement_memo():
         for scope_kind in scope_kinds:
             selected = [d for d in definitions if scope_kind == ScopeKind.ORGANISATION or scope_kind in d.scopes]

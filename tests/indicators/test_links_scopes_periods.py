@@ -353,3 +353,16 @@ def test_the_shared_holder_scan_gives_the_same_results_for_every_scope(organisat
         assert any("ind_holder_flags_" in query["sql"] for query in queries.captured_queries)
         assert shared == alone, kind
         assert any(result for result in shared.values()), kind
+    distinct = registry.get("contracts.distinct_holders")
+    for kind in [ScopeKind.ORGANISATION, ScopeKind.DIRECTION, ScopeKind.FAMILY, ScopeKind.DEPARTEMENT]:
+        for span, period_years in [(None, years), ((2023, 2024), years)]:
+            with registry.grouping(scope_kind=kind, span=span):
+                alone = distinct.compute(organisation, period_years)
+            with (
+                registry.shared_holder_scan(organisation, years, [distinct]),
+                registry.grouping(scope_kind=kind, span=span),
+                CaptureQueriesContext(connection) as queries,
+            ):
+                shared = distinct.compute(organisation, period_years)
+            assert any("ind_holder_suppliers_" in query["sql"] for query in queries.captured_queries)
+            assert shared == alone and shared, (kind, span)
