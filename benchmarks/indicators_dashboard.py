@@ -8,9 +8,10 @@ Not part of the test suite; results go in docs/benchmarks.md (section "Indicateu
 
 PostgreSQL only: PG_URL (default postgres://postgres@127.0.0.1:5432), throw-away database
 ``spaser_bench_indicators`` (dropped and re-created, then migrated). Data are written with COPY:
-5 buyers (the home organisation holds 40 % of the contracts), 2020-2024, 20,000 suppliers, one initial holder
-per contract, 4 % of contracts with 10 validated purchase forms per 1,000 contracts of the home organisation
-(each with three award criteria), realistic shares of considerations.
+5 buyers of the same region (the home organisation holds 40 % of the contracts), 2020-2024, 20,000 suppliers,
+one initial holder per contract, 10 validated purchase forms per 1,000 contracts of the home organisation (each
+with three award criteria, a direction and a family, and linked to one of its contracts), realistic shares of
+considerations; contracts spread over the purchase families and six départements of execution (the scopes).
 """
 
 import argparse
@@ -102,10 +103,12 @@ def generate(contract_count, seed=1):
     from django.conf import settings
     from django.db import connection
 
-    from spaser.accounts.models import Organisation
+    from spaser.accounts.models import Direction, Organisation
     from spaser.contracts.models import Contract, ContractHolder
+    from spaser.geo.models import Departement, Region
+    from spaser.referentiel.models import Family
     from spaser.referentiel.services import referentiel_defaults_ensure
-    from spaser.strategies.models import AwardCriterion, PurchaseProject
+    from spaser.strategies.models import AwardCriterion, ProjectContract, PurchaseProject
     from spaser.suppliers.models import Supplier
 
     rng = random.Random(seed)
@@ -116,10 +119,24 @@ def generate(contract_count, seed=1):
     referentiel_defaults_ensure(organisation=home)
     buyers = [home] + [
         Organisation.objects.get_or_create(
-            siret=f"2100000000{index:04d}", defaults={"name": f"Acheteur {index}", "kind": "commune"}
+            siret=f"2100000000{index:04d}",
+            defaults={"name": f"Acheteur {index}", "kind": ["commune", "departement", "epci"][index % 3]},
         )[0]
         for index in range(1, BUYERS)
     ]
+    Organisation.objects.filter(pk__in=[buyer.pk for buyer in buyers]).update(region_code="24")
+    home.refresh_from_db()
+    region = Region.objects.get_or_create(code="24", defaults={"name": "Centre-Val de Loire"})[0]
+    departements = [
+        Departement.objects.get_or_create(code=code, defaults={"name": f"Département {code}", "region": region})[0].pk
+        for code in ["18", "28", "36", "37", "41", "45"]
+    ]
+    families = list(Family.objects.exclude(parent=None).values_list("pk", flat=True))
+    directions = [
+        Direction.objects.get_or_create(organisation=home, code=code, defaults={"name": f"Direction {code}"})[0].pk
+        for code in ["DAJ", "DPAT", "DLY", "DNUM"]
+    ]
+    home_contracts = []
     now = dt.datetime.now(dt.UTC).isoformat()
     started = time.perf_counter()
     supplier_count = 20_000
@@ -158,6 +175,8 @@ def generate(contract_count, seed=1):
     def contracts():
         for index in range(1, contract_count + 1):
             buyer = home if rng.random() < 0.4 else buyers[rng.randrange(1, BUYERS)]
+            if buyer is home:
+                home_contracts.append(index)
             year = rng.choice(YEARS)
             notified = dt.date(year, rng.randint(1, 12), rng.randint(1, 28))
             env_clause = rng.random() < 0.25
@@ -194,6 +213,8 @@ def generate(contract_count, seed=1):
                 "bench.json",
                 "x",
                 "{}",
+                rng.choice(families),
+                rng.choice(departements),
                 now,
                 now,
             )
@@ -230,6 +251,8 @@ def generate(contract_count, seed=1):
             "source_file",
             "content_hash",
             "raw",
+            "family_id",
+            "place_departement_id",
             "created_at",
             "updated_at",
         ],
@@ -260,6 +283,8 @@ def generate(contract_count, seed=1):
                 "" if rng.random() < 0.7 else "Aucun levier social.",
                 '{"format": 1}',
                 validated.isoformat(),
+                rng.choice(directions),
+                rng.choice(families),
                 now,
                 now,
             )
@@ -279,9 +304,19 @@ def generate(contract_count, seed=1):
             "social_justification",
             "snapshot",
             "validated_at",
+            "direction_id",
+            "family_id",
             "created_at",
             "updated_at",
         ],
+    )
+    copy_rows(
+        ProjectContract,
+        (
+            (index, index, contract, now, now)
+            for index, contract in enumerate(rng.sample(home_contracts, form_count), start=1)
+        ),
+        ["id", "project_id", "contract_id", "created_at", "updated_at"],
     )
 
     def criteria():
@@ -310,7 +345,7 @@ def generate(contract_count, seed=1):
         ],
     )
     with connection.cursor() as cursor:
-        for model in (Supplier, Contract, ContractHolder, PurchaseProject, AwardCriterion):
+        for model in (Supplier, Contract, ContractHolder, PurchaseProject, AwardCriterion, ProjectContract):
             table = model._meta.db_table
             cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))")
         cursor.execute("ANALYZE")
@@ -358,10 +393,19 @@ def main():
     start = time.perf_counter()
     stored = indicator_values_compute(organisation=home, years=years)
     recompute = time.perf_counter() - start
+    # The organisation-wide values alone (calendar years and SPASER periods), without the scopes.
+    start = time.perf_counter()
+    stored_wide = indicator_values_compute(organisation=home, years=years, scopes=False)
+    recompute_wide = time.perf_counter() - start
     # Warm recompute (buffers filled).
     start = time.perf_counter()
     indicator_values_compute(organisation=home, years=years)
     recompute_warm = time.perf_counter() - start
+    from spaser.indicators.services import LINK_KEYS
+
+    start = time.perf_counter()
+    indicator_values_compute(organisation=home, years=years, keys=LINK_KEYS)
+    recompute_links = time.perf_counter() - start  # what a confirmed contract-form link triggers
 
     settings.ALLOWED_HOSTS = ["*"]
     user, _ = User.objects.get_or_create(email="bench@example.org")
@@ -372,6 +416,9 @@ def main():
     overview_url = reverse("indicators:overview") + "?annee=2024"
     indicator_url = reverse("indicators:indicator", args=[indicator.pk]) + "?annee=2024"
     drill_url = reverse("indicators:drilldown", args=[indicator.pk, 2024])
+    family = Contract.objects.filter(buyer=home).values_list("family__code", flat=True).first()
+    scope_url = indicator_url + "&perimetre=family&periode=2023-2027"
+    scope_drill_url = drill_url + f"?perimetre=family&valeur={family}"
 
     def get(url):
         def run():
@@ -383,6 +430,8 @@ def main():
     overview = median_ms(get(overview_url), args.runs)
     indicator_page = median_ms(get(indicator_url), args.runs)
     drill = median_ms(get(drill_url), args.runs)
+    scope_page = median_ms(get(scope_url), args.runs)
+    scope_drill = median_ms(get(scope_drill_url), args.runs)
     with connection.cursor() as cursor:
         cursor.execute("SHOW server_version")
         pg_version = cursor.fetchone()[0]
@@ -396,11 +445,16 @@ def main():
                 "registry_indicators": len(registry.REGISTRY),
                 "years": f"{min(years)}-{max(years)}",
                 "values_stored": stored,
+                "values_stored_without_scopes": stored_wide,
                 "recompute_s": round(recompute, 2),
                 "recompute_warm_s": round(recompute_warm, 2),
+                "recompute_without_scopes_s": round(recompute_wide, 2),
+                "recompute_link_indicators_s": round(recompute_links, 2),
                 "overview_ms_median_max": [round(value, 1) for value in overview],
                 "indicator_ms_median_max": [round(value, 1) for value in indicator_page],
                 "drilldown_ms_median_max": [round(value, 1) for value in drill],
+                "indicator_by_family_2023_2027_ms_median_max": [round(value, 1) for value in scope_page],
+                "drilldown_one_family_ms_median_max": [round(value, 1) for value in scope_drill],
                 "postgresql": pg_version,
                 "cpus": os.cpu_count(),
             },

@@ -9,6 +9,14 @@ class IndicatorsConfig(AppConfig):
     verbose_name = "Indicateurs et tableau de bord"
     bootstrap_order = 70
 
+    def ready(self):
+        from django.db.models.signals import post_delete, post_save
+
+        from spaser.strategies.models import ProjectContract
+
+        post_save.connect(_link_changed, sender=ProjectContract, dispatch_uid="indicators_link_saved")
+        post_delete.connect(_link_changed, sender=ProjectContract, dispatch_uid="indicators_link_deleted")
+
     @property
     def navigation(self):
         return [
@@ -48,3 +56,9 @@ class IndicatorsConfig(AppConfig):
 
         for line in bootstrap_values(demo=demo):
             stdout.write(f"  {line}")
+
+
+def _link_changed(sender, instance, **kwargs):
+    from spaser.indicators.services import project_contract_changed
+
+    project_contract_changed(project_contract=instance)

@@ -1,6 +1,8 @@
 """Vega-Lite specifications built in Python: one definition for the screen (vega-embed) and for paper."""
 
 UNIT_TITLES = {"%": "%"}
+# d3-format locale: decimal comma, narrow no-break space between thousands.
+FRENCH_NUMBERS = {"decimal": ",", "thousands": "\u202f", "grouping": [3], "currency": ["", "\u00a0€"]}
 
 
 def trajectory_chart(state, years) -> dict:
@@ -25,13 +27,19 @@ def trajectory_chart(state, years) -> dict:
             "range": ["#1f5fa8", "#6c757d", "#b3261e"],
         },
     }
+    # Shown on hover and on keyboard focus by vega-tooltip (see charts.js), in French, values rounded.
+    tooltip = [
+        {"field": "série", "type": "nominal", "title": "Série"},
+        {"field": "année", "type": "ordinal", "title": "Année"},
+        {"field": "valeur", "type": "quantitative", "title": f"Valeur ({indicator.unit})", "format": ",.2~f"},
+    ]
     return {
         "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
         "description": f"{indicator.code} : valeurs mesurées, trajectoire et cibles par année",
         "width": "container",
         "height": 220,
         # The container has role="img" and a label, and the same data is in the table beside the chart.
-        "config": {"aria": False},
+        "config": {"aria": False, "locale": {"number": FRENCH_NUMBERS}},
         "data": {"values": values},
         "layer": [
             {
@@ -47,13 +55,13 @@ def trajectory_chart(state, years) -> dict:
                         "legend": None,
                         "scale": {"domain": ["Valeur mesurée", "Trajectoire attendue"], "range": [[1, 0], [6, 4]]},
                     },
-                    "tooltip": [encoding_x, encoding_y, {"field": "série", "type": "nominal"}],
+                    "tooltip": tooltip,
                 },
             },
             {
                 "transform": [{"filter": "datum['série'] === 'Cible'"}],
                 "mark": {"type": "point", "shape": "cross", "size": 120, "filled": True, "aria": False},
-                "encoding": {"x": encoding_x, "y": encoding_y, "color": colour},
+                "encoding": {"x": encoding_x, "y": encoding_y, "color": colour, "tooltip": tooltip},
             },
         ],
     }

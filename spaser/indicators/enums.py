@@ -14,6 +14,8 @@ class ScopeKind(models.TextChoices):
     ORGANISATION = "organisation", "Organisation"
     FAMILY = "family", "Famille d'achat"
     DIRECTION = "direction", "Direction"
+    DEPARTEMENT = "departement", "Département du lieu d'exécution"
+    BUYER_KIND = "buyer_kind", "Catégorie d'acheteur (territoire)"
 
 
 class Unit(models.TextChoices):

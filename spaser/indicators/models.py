@@ -16,7 +16,11 @@ class IndicatorValueQuerySet(models.QuerySet):
         return self.filter(organisation=organisation)
 
     def organisation_wide(self):
-        return self.filter(scope_kind=ScopeKind.ORGANISATION, scope_value="")
+        """Values of the whole organisation for calendar years (not of a scope nor of a multi-year period)."""
+        return self.filter(scope_kind=ScopeKind.ORGANISATION, scope_value="", span=1)
+
+    def of_scope(self, scope_kind=ScopeKind.ORGANISATION, scope_value="", *, span=1):
+        return self.filter(scope_kind=scope_kind, scope_value=scope_value, span=span)
 
 
 class IndicatorValue(models.Model):
@@ -31,6 +35,9 @@ class IndicatorValue(models.Model):
     )
     scope_value = models.CharField("valeur du périmètre", max_length=50, blank=True)
     year = models.PositiveSmallIntegerField("année")
+    # 1 for a calendar year; more for a SPASER period (its whole span or up to the interim review) that starts
+    # in ``year``: such a value counts the records of every year of the period.
+    span = models.PositiveSmallIntegerField("nombre d'années", default=1)
     value = models.DecimalField("valeur", max_digits=18, decimal_places=4, null=True, blank=True)
     numerator = models.DecimalField("numérateur", max_digits=20, decimal_places=2, null=True, blank=True)
     denominator = models.DecimalField("dénominateur", max_digits=20, decimal_places=2, null=True, blank=True)
@@ -42,10 +49,17 @@ class IndicatorValue(models.Model):
     class Meta:
         verbose_name = "valeur calculée"
         verbose_name_plural = "valeurs calculées"
-        ordering = ["organisation", "key", "scope_kind", "scope_value", "year"]
+        ordering = ["organisation", "key", "scope_kind", "scope_value", "span", "year"]
         constraints = [
             models.UniqueConstraint(
-                fields=["organisation", "key", "scope_kind", "scope_value", "year"], name="indicatorvalue_unique"
+                fields=["organisation", "key", "scope_kind", "scope_value", "span", "year"],
+                name="indicatorvalue_unique_per_period",
+            ),
+            models.CheckConstraint(condition=Q(span__gte=1, span__lte=20), name="indicatorvalue_span_range"),
+            models.CheckConstraint(
+                condition=Q(scope_kind="organisation", scope_value="")
+                | (~Q(scope_kind="organisation") & ~Q(scope_value="")),
+                name="indicatorvalue_scope_value_iff_scoped",
             ),
             models.CheckConstraint(condition=Q(year__gte=1990, year__lte=2100), name="indicatorvalue_year_range"),
             models.CheckConstraint(
@@ -54,7 +68,15 @@ class IndicatorValue(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.key} {self.year} = {self.value}"
+        return f"{self.key} {self.period_label} = {self.value}"
+
+    @property
+    def last_year(self) -> int:
+        return self.year + self.span - 1
+
+    @property
+    def period_label(self) -> str:
+        return str(self.year) if self.span == 1 else f"{self.year}-{self.last_year}"
 
 
 def proof_upload_to(instance, filename):

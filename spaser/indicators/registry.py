@@ -7,9 +7,16 @@ loop over rows), so a full recompute stays fast on a million contracts.
 
 Each definition also says which records it counted (``records``): the drill-down lists the very contracts or
 forms of the denominator, with a flag telling whether each one is in the numerator.
+
+Scopes and SPASER periods: inside ``grouping(scope_kind=..., span=...)`` the same functions group their single
+query by (scope value, year) instead of year — the scope value being the direction, family, place of execution
+or buyer category of each record — and/or collapse the years of a multi-year period into its first year. Their
+results are then keyed ``(scope_value, year)``. ``Definition.scopes`` says where a scope makes sense.
 """
 
+import contextvars
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -22,6 +29,7 @@ from django.db.models import (
     Exists,
     ExpressionWrapper,
     F,
+    IntegerField,
     Min,
     OuterRef,
     Q,
@@ -29,10 +37,10 @@ from django.db.models import (
     Sum,
     Value,
 )
-from django.db.models.functions import Coalesce, ExtractYear
+from django.db.models.functions import Cast, Coalesce, ExtractYear
 from django.utils import timezone
 
-from spaser.indicators.enums import Unit
+from spaser.indicators.enums import ScopeKind, Unit
 
 HUNDRED = Decimal(100)
 
@@ -60,16 +68,31 @@ class Definition:
     # computed together by ``compute_contract_shares`` in a single scan of the contracts.
     share: tuple | None = None
     holder: tuple | None = None  # (holder family, by amount): computed together by ``compute_holder_shares``
+    # (organisation, records) -> ids of the records in the numerator, when it is decided in Python.
+    flags: Callable | None = None
+    scopes: tuple = ()  # the ScopeKind values other than the organisation where the indicator makes sense
+    # Over a multi-year period, can the value be derived from the yearly numerators and denominators?
+    additive: bool = True
 
     @property
     def formula(self) -> str:
         return " ".join((self.compute.__doc__ or "").split())
 
-    def records(self, organisation, year):
-        """The records of the denominator for ``year``, annotated with ``counted`` (in the numerator)."""
+    def records(self, organisation, year, *, scope_kind=ScopeKind.ORGANISATION, scope_value="", last_year=None):
+        """The records of the denominator for ``year`` (to ``last_year`` for a period) and a scope, annotated
+        with ``counted`` (in the numerator) unless the numerator is decided in Python (see ``mark``)."""
         if self.denominator is None:
             return None
-        queryset = self.denominator(organisation, year)
+        span = (year, last_year) if last_year and last_year > year else None
+        with grouping(scope_kind=scope_kind, span=span):
+            queryset = self.denominator(organisation, year)
+            if scope_kind != ScopeKind.ORGANISATION:
+                expression = scope_expression(queryset.model, scope_kind)
+                if expression is None:
+                    return queryset.none().annotate(counted=Value(False))
+                queryset = queryset.annotate(ind_scope=expression).filter(ind_scope=scope_value)
+        if self.flags is not None:
+            return queryset.annotate(counted=Value(False))
         if self.numerator_q is None:
             return queryset.annotate(counted=Value(True))
         from django.db.models import BooleanField, Case, When
@@ -82,17 +105,53 @@ class Definition:
             )
         )
 
+    def mark(self, organisation, records) -> list:
+        """``records`` as a list, with ``counted`` set when the numerator is decided in Python."""
+        records = list(records)
+        if self.flags is not None:
+            counted = self.flags(organisation, records)
+            for record in records:
+                record.counted = record.pk in counted
+        return records
+
 
 REGISTRY: dict[str, Definition] = {}
 
 
+CONTRACT_SCOPES = (ScopeKind.DIRECTION, ScopeKind.FAMILY, ScopeKind.DEPARTEMENT)
+FORM_SCOPES = (ScopeKind.DIRECTION, ScopeKind.FAMILY, ScopeKind.DEPARTEMENT)
+DEFAULT_SCOPES = {"contracts": CONTRACT_SCOPES, "forms": FORM_SCOPES}
+
+
+def _default_scopes(source, share):
+    if source == "contracts" and share is not None:
+        return (*CONTRACT_SCOPES, ScopeKind.BUYER_KIND)  # the territory's buyers publish the same data
+    return DEFAULT_SCOPES.get(source, ())
+
+
 def register(
-    key, *, label, unit, reads, source, numerator_q=None, denominator=None, stock=False, share=None, holder=None
+    key,
+    *,
+    label,
+    unit,
+    reads,
+    source,
+    numerator_q=None,
+    denominator=None,
+    stock=False,
+    share=None,
+    holder=None,
+    flags=None,
+    scopes=None,
+    additive=True,
 ):
     def decorator(function):
         REGISTRY[key] = Definition(
             share=share,
             holder=holder,
+            flags=flags,
+            scopes=() if stock else tuple(scopes if scopes is not None else _default_scopes(source, share)),
+            additive=additive,
             key=key,
             label=label,
             unit=unit,
@@ -125,27 +184,129 @@ def _year_bounds(years):
     return date(min(years), 1, 1), date(max(years) + 1, 1, 1)
 
 
+# --- Grouping by scope and period ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Grouping:
+    scope_kind: str = ScopeKind.ORGANISATION
+    span: tuple | None = None  # (first year, last year) of a multi-year period, keyed by its first year
+
+
+_GROUPING = contextvars.ContextVar("indicator_grouping", default=Grouping())  # noqa: B039 (frozen)
+
+
+@contextmanager
+def grouping(*, scope_kind=ScopeKind.ORGANISATION, span=None):
+    """Inside this block, the registry functions group by scope value and/or collapse the period's years."""
+    token = _GROUPING.set(Grouping(scope_kind, tuple(span) if span else None))
+    try:
+        yield
+    finally:
+        _GROUPING.reset(token)
+
+
+def scope_expression(model, scope_kind, prefix=""):
+    """The scope value of each record of ``model`` (None: the scope does not apply to this model).
+
+    Contracts: the direction of the form they are linked to, their purchase family, the département of their
+    place of execution, the category of their buyer (territory). Forms: their direction, their family and
+    the département of their place of execution."""
+    label = model._meta.label
+    paths = {
+        "contracts.Contract": {
+            ScopeKind.DIRECTION: "project_links__project__direction__code",
+            ScopeKind.FAMILY: "family__code",
+            ScopeKind.DEPARTEMENT: "place_departement__code",
+            ScopeKind.BUYER_KIND: "buyer__kind",
+        },
+        "strategies.PurchaseProject": {
+            ScopeKind.DIRECTION: "direction__code",
+            ScopeKind.FAMILY: "family__code",
+            ScopeKind.DEPARTEMENT: "execution_commune__departement__code",
+        },
+    }
+    path = paths.get(label, {}).get(scope_kind)
+    return F(prefix + path) if path else None
+
+
+def _period_expression(date_field):
+    span = _GROUPING.get().span
+    if span is None:
+        return ExtractYear(date_field)
+    # Every year of the period groups under its first year (an expression of the column, so that an empty
+    # selection gives no group at all).
+    return Cast(ExtractYear(date_field) * 0 + Value(span[0]), output_field=IntegerField())
+
+
+def _group_annotations(model, date_field, prefix=""):
+    """(annotations, scoped) for the current grouping, or (None, True) when its scope does not apply."""
+    annotations = {"ind_period": _period_expression(date_field)}
+    kind = _GROUPING.get().scope_kind
+    if kind == ScopeKind.ORGANISATION:
+        return annotations, False
+    expression = scope_expression(model, kind, prefix)
+    if expression is None:
+        return None, True
+    annotations["ind_scope"] = expression
+    return annotations, True
+
+
+def _group_key(row, scoped):
+    return (row["ind_scope"], row["ind_period"]) if scoped else row["ind_period"]
+
+
+def _by_year(queryset, date_field, years, **aggregates):
+    """Aggregates grouped by year (or by the current grouping: ``(scope value, year)`` keys)."""
+    annotations, scoped = _group_annotations(queryset.model, date_field)
+    if annotations is None:
+        return {}
+    queryset = queryset.annotate(**annotations)
+    if scoped:
+        queryset = queryset.exclude(ind_scope=None)
+    rows = queryset.values(*annotations).annotate(**aggregates).order_by()
+    return {_group_key(row, scoped): row for row in rows if row["ind_period"] in years}
+
+
+def _group_rows(queryset, date_field, years):
+    """(group key, record) pairs of ``queryset`` under the current grouping."""
+    annotations, scoped = _group_annotations(queryset.model, date_field)
+    if annotations is None:
+        return
+    queryset = queryset.annotate(**annotations)
+    if scoped:
+        queryset = queryset.exclude(ind_scope=None)
+    for record in queryset.order_by():
+        if record.ind_period in years:
+            yield (record.ind_scope, record.ind_period) if scoped else record.ind_period, record
+
+
 def notified_markets(organisation, years):
-    """Markets (not concessions) of the buyer notified in ``years`` (the PNAD shares add ``PUBLISHED``)."""
+    """Markets (not concessions) of the buyer notified in ``years`` (the PNAD shares add ``PUBLISHED``).
+
+    Grouped by buyer category, the markets of every buyer of the organisation's territory: executed in its
+    region or bought by a buyer located there (as the observatory's territory page counts them)."""
     from spaser.contracts.enums import ContractKind
     from spaser.contracts.models import Contract
 
     start, end = _year_bounds(years)
-    return Contract.objects.filter(
-        buyer=organisation,
-        kind=ContractKind.MARKET,
-        notified_on__gte=start,
-        notified_on__lt=end,
-    )
+    markets = Contract.objects.filter(kind=ContractKind.MARKET, notified_on__gte=start, notified_on__lt=end)
+    if _GROUPING.get().scope_kind == ScopeKind.BUYER_KIND:
+        region = organisation.region_code or "—"
+        return markets.filter(Q(place_region__code=region) | Q(buyer__region_code=region))
+    return markets.filter(buyer=organisation)
+
+
+def _years_of(year):
+    """The years behind a value keyed ``year``: the year itself, or the whole period when grouping by period."""
+    span = _GROUPING.get().span
+    if span is not None and span[0] == year:
+        return list(range(span[0], span[1] + 1))
+    return [year]
 
 
 def _markets_of_year(organisation, year):
-    return notified_markets(organisation, [year])
-
-
-def _by_year(queryset, date_field, years, **aggregates):
-    rows = queryset.annotate(period=ExtractYear(date_field)).values("period").annotate(**aggregates).order_by()
-    return {row["period"]: row for row in rows if row["period"] in years}
+    return notified_markets(organisation, _years_of(year))
 
 
 def _contract_share(organisation, years, numerator: Q, *, by_amount=False, base: Q | None = None):
@@ -403,28 +564,24 @@ def _holder_conditions(organisation):
     }
 
 
-def compute_holder_shares(organisation, years, definitions) -> dict[str, dict[int, Result]]:
-    """The same results as each holder definition's own function, in two queries instead of one per share.
-
-    An inner query groups the initial holders by contract with one 0/1 flag per holder family (MAX over
-    the holders); an outer query sums the flags and amounts by year. Denominators come from one aggregate.
-    """
-    from django.db import connection
-    from django.db.models import Case, IntegerField, Max, When
+def _holder_flags_query(organisation, years, families, scope_columns):
+    """One row per notified market with initial holders: its year, amount, one 0/1 flag per holder family
+    (MAX over its holders) and the ``scope_columns`` (alias -> expression over ContractHolder)."""
+    from django.db.models import Case, Max, When
 
     from spaser.contracts.models import ContractHolder
 
     conditions = _holder_conditions(organisation)
-    families = sorted({definition.holder[0] for definition in definitions})
-    start, end = _year_bounds(years)
-    inner = (
-        ContractHolder.objects.filter(
-            is_initial=True,
-            contract__in=notified_markets(organisation, years).values("pk"),
-        )
-        .values("contract_id")
+    inner = ContractHolder.objects.filter(
+        is_initial=True,
+        contract__in=notified_markets(organisation, years).values("pk"),
+    )
+    if scope_columns:
+        inner = inner.annotate(**scope_columns)
+    return (
+        inner.values("contract_id", *scope_columns)
         .annotate(
-            period=ExtractYear("contract__notified_on"),
+            ind_period=_period_expression("contract__notified_on"),
             amount=F("contract__initial_amount"),
             **{
                 f"f_{family}": Max(
@@ -435,14 +592,185 @@ def compute_holder_shares(organisation, years, definitions) -> dict[str, dict[in
         )
         .order_by()
     )
-    sql, params = inner.query.sql_with_params()
-    columns = ", ".join(
+
+
+def _holder_sums(families):
+    return ", ".join(
         f"SUM(f_{family}), SUM(CASE WHEN f_{family} = 1 AND amount IS NOT NULL THEN amount ELSE 0 END)"
         for family in families
     )
+
+
+@dataclass(frozen=True)
+class _SharedHolderScan:
+    table: str
+    organisation_id: int
+    years: tuple
+    families: tuple
+    columns: dict  # scope kind -> column of the table
+    suppliers_table: str | None = None  # one row per initial holder: contract, supplier, year, scope columns
+
+
+_HOLDER_SCAN = contextvars.ContextVar("indicator_holder_scan", default=None)
+HOLDER_SCOPE_COLUMNS = {
+    ScopeKind.DIRECTION: "s_direction",
+    ScopeKind.FAMILY: "s_family",
+    ScopeKind.DEPARTEMENT: "s_departement",
+}
+
+
+@contextmanager
+def shared_holder_scan(organisation, years, definitions):
+    """Inside this block, ``compute_holder_shares`` reads the per-contract holder flags from one temporary
+    table, built once with a column per kind of scope, instead of scanning the holders again for each kind
+    of scope (the holder scan is the costly part of a recompute)."""
+    import uuid
+
+    from django.db import connection
+
+    from spaser.contracts.models import Contract, ContractHolder
+
+    families = tuple(sorted({definition.holder[0] for definition in definitions if definition.holder}))
+    with_suppliers = any(definition.key == "contracts.distinct_holders" for definition in definitions)
+    if not families and not with_suppliers:
+        yield
+        return
+    suffix = uuid.uuid4().hex[:12]
+    table, suppliers_table = f"ind_holder_flags_{suffix}", f"ind_holder_suppliers_{suffix}"
+    with grouping():
+        columns = {
+            column: scope_expression(Contract, kind, prefix="contract__")
+            for kind, column in HOLDER_SCOPE_COLUMNS.items()
+        }
+        statements = []
+        if families:
+            statements.append((table, _holder_flags_query(organisation, years, families, columns)))
+        if with_suppliers:
+            suppliers = (
+                ContractHolder.objects.filter(
+                    is_initial=True, contract__in=notified_markets(organisation, years).values("pk")
+                )
+                .annotate(ind_period=ExtractYear("contract__notified_on"), **columns)
+                .values("contract_id", "supplier_id", "ind_period", *columns)
+                .order_by()
+            )
+            statements.append((suppliers_table, suppliers))
+    created = []
+    try:
+        with connection.cursor() as cursor:
+            for name, query in statements:
+                sql, params = query.query.sql_with_params()
+                cursor.execute(f"CREATE TEMPORARY TABLE {name} AS {sql}", params)  # noqa: S608 (generated name)
+                created.append(name)
+        token = _HOLDER_SCAN.set(
+            _SharedHolderScan(
+                table if families else "",
+                organisation.pk,
+                tuple(years),
+                families,
+                dict(HOLDER_SCOPE_COLUMNS),
+                suppliers_table if with_suppliers else None,
+            )
+        )
+        try:
+            yield
+        finally:
+            _HOLDER_SCAN.reset(token)
+    finally:
+        with connection.cursor() as cursor:
+            for name in created:
+                cursor.execute(f"DROP TABLE {name}")
+
+
+def _shared_scan_for(organisation, years, families):
+    shared = _HOLDER_SCAN.get()
+    current = _GROUPING.get()
+    if (
+        shared is None
+        or not shared.table
+        or shared.organisation_id != organisation.pk
+        or shared.years != tuple(years)
+        or not set(families) <= set(shared.families)
+        or current.span is not None
+        or (current.scope_kind != ScopeKind.ORGANISATION and current.scope_kind not in shared.columns)
+    ):
+        return None
+    return shared
+
+
+def _shared_suppliers_scan(organisation, years):
+    """``distinct_holders`` from the temporary table of ``shared_holder_scan``, when it covers ``years``."""
+    from django.db import connection
+
+    shared = _HOLDER_SCAN.get()
+    current = _GROUPING.get()
+    if (
+        shared is None
+        or shared.suppliers_table is None
+        or shared.organisation_id != organisation.pk
+        or not set(years) <= set(shared.years)
+        or (current.scope_kind != ScopeKind.ORGANISATION and current.scope_kind not in shared.columns)
+    ):
+        return None
+    column = shared.columns.get(current.scope_kind)
+    keys = [column] if column else []
+    if current.span is None:
+        keys.append("ind_period")
+    conditions = [f"ind_period IN ({', '.join(str(int(year)) for year in years)})"]
+    if column:
+        conditions.append(f"{column} IS NOT NULL")
+    select = ", ".join([*keys, "COUNT(DISTINCT supplier_id)", "COUNT(DISTINCT contract_id)"])
+    query = f"SELECT {select} FROM {shared.suppliers_table} WHERE {' AND '.join(conditions)}"  # noqa: S608
+    if keys:
+        query += f" GROUP BY {', '.join(keys)}"
+    results = {}
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT period, {columns} FROM ({sql}) AS flags GROUP BY period", params)  # noqa: S608
-        rows = {row[0]: row[1:] for row in cursor.fetchall()}
+        cursor.execute(query)
+        for row in cursor.fetchall():
+            *group, part, count = row
+            if not count:
+                continue
+            year = int(group[-1]) if current.span is None else current.span[0]
+            key = (group[0], year) if column else year
+            results[key] = Result(Decimal(part), Decimal(part), None, count)
+    return results
+
+
+def compute_holder_shares(organisation, years, definitions) -> dict[str, dict[int, Result]]:
+    """The same results as each holder definition's own function, in two queries instead of one per share.
+
+    An inner query groups the initial holders by contract with one 0/1 flag per holder family (MAX over
+    the holders); an outer query sums the flags and amounts by year (or by the current grouping).
+    Denominators come from one aggregate. Inside ``shared_holder_scan`` the inner query is read from its
+    temporary table.
+    """
+    from django.db import connection
+
+    from spaser.contracts.models import Contract
+
+    families = sorted({definition.holder[0] for definition in definitions})
+    groups, scoped = _group_annotations(Contract, "contract__notified_on", prefix="contract__")
+    if groups is None:
+        return {definition.key: {} for definition in definitions}
+    shared = _shared_scan_for(organisation, years, families)
+    if shared is not None:
+        column = shared.columns.get(_GROUPING.get().scope_kind)
+        keys = f"{column}, ind_period" if scoped else "ind_period"
+        where = f" WHERE {column} IS NOT NULL" if scoped else ""
+        query = f"SELECT {keys}, {_holder_sums(families)} FROM {shared.table}{where} GROUP BY {keys}"  # noqa: S608
+        params = []
+    else:
+        scope_columns = {"ind_scope": groups["ind_scope"]} if scoped else {}
+        inner = _holder_flags_query(organisation, years, families, scope_columns)
+        if scoped:
+            inner = inner.exclude(ind_scope=None)
+        sql, params = inner.query.sql_with_params()
+        keys = "ind_scope, ind_period" if scoped else "ind_period"
+        query = f"SELECT {keys}, {_holder_sums(families)} FROM ({sql}) AS flags GROUP BY {keys}"  # noqa: S608
+    width = 2 if scoped else 1
+    with connection.cursor() as cursor:
+        cursor.execute(query, params)
+        rows = {(tuple(row[:2]) if scoped else row[0]): row[width:] for row in cursor.fetchall()}
     totals = _by_year(
         notified_markets(organisation, years),
         "notified_on",
@@ -533,10 +861,14 @@ for _family in HOLDER_FAMILIES:
     reads=HOLDER_READS + ".",
     source="contracts",
     denominator=_contracts_drill(),
+    additive=False,  # a holder of two years counts once over the period
 )
 def distinct_holders(organisation, years):
     """Nombre d'entreprises distinctes (SIREN, ou identifiant étranger) titulaires initiales d'au moins un
     marché notifié dans l'année."""
+    shared = _shared_suppliers_scan(organisation, years)
+    if shared is not None:
+        return shared
     rows = _by_year(
         notified_markets(organisation, years).filter(holders__is_initial=True),
         "notified_on",
@@ -615,7 +947,7 @@ def validated_forms(organisation, years):
 
 
 def _forms_of_year(organisation, year):
-    return validated_forms(organisation, [year])
+    return validated_forms(organisation, _years_of(year))
 
 
 def _env_weight():
@@ -904,7 +1236,7 @@ def waiting_forms(organisation, years):
     reads="Programmation annuelle des achats : lignes signalées éligibles (RSE), par année de lancement prévue.",
     source="programme",
     numerator_q=lambda organisation: Q(rse_eligible=True),
-    denominator=lambda organisation, year: _programme(organisation, [year]),
+    denominator=lambda organisation, year: _programme(organisation, _years_of(year)),
 )
 def eligible_purchases_count(organisation, years):
     """Nombre de lignes de la programmation des achats dont le lancement est prévu dans l'année et qui sont
@@ -926,6 +1258,151 @@ def _programme(organisation, years):
     return ProgrammeEntry.objects.filter(
         organisation=organisation, planned_launch_date__gte=start, planned_launch_date__lt=end
     )
+
+
+# --- The contract ↔ form link (ProjectContract) ----------------------------------------------------------
+
+LINK_READS = (
+    "Contrats (DECP) : marchés notifiés dans l'année, montant initial HT ; rattachements confirmés des marchés "
+    "aux fiches « Mon projet d'achat responsable » et date de validation de la fiche."
+)
+
+
+def form_threshold(organisation) -> Decimal:
+    """The amount from which a purchase form is required: the référentiel of thresholds in force (40 000 € HT
+    by default), or the organisation's own setting."""
+    from spaser.strategies.selectors import policy_for
+
+    return Decimal(policy_for(organisation=organisation, nature="services", launch_date=None).form_threshold)
+
+
+def _linked_to_validated_form_q(organisation=None):
+    """Linked to a validated form. An ``IN (subquery)`` rather than ``EXISTS``: Django adds ``LIMIT 1`` to
+    ``EXISTS``, which keeps PostgreSQL from hashing the few thousand links once."""
+    from spaser.strategies.models import ProjectContract
+
+    return Q(pk__in=ProjectContract.objects.filter(project__validated_at__isnull=False).values("contract_id"))
+
+
+def _above_threshold(organisation, year):
+    return _markets_of_year(organisation, year).filter(initial_amount__gte=form_threshold(organisation))
+
+
+@register(
+    "strategies.validated_form_coverage",
+    label="Part des marchés au-dessus du seuil de la fiche précédés d'une fiche validée",
+    unit=Unit.PERCENT,
+    reads=LINK_READS + " Seuil de la fiche (référentiel des seuils ou réglage de l'organisation).",
+    source="contracts",
+    numerator_q=_linked_to_validated_form_q,
+    denominator=_above_threshold,
+    scopes=(ScopeKind.FAMILY, ScopeKind.DEPARTEMENT),  # by direction, only linked contracts have one
+)
+def validated_form_coverage(organisation, years):
+    """Nombre de marchés notifiés dans l'année dont le montant initial HT atteint le seuil de la fiche
+    « Mon projet d'achat responsable » (40 000 € HT par défaut, référentiel des seuils ou réglage de
+    l'organisation, seuil inclus) et qui sont rattachés à une fiche validée (date de validation renseignée),
+    divisé par le nombre de marchés notifiés dans l'année atteignant ce seuil, × 100."""
+    base = Q(initial_amount__gte=form_threshold(organisation))
+    return _contract_share(organisation, years, _linked_to_validated_form_q(), base=base)
+
+
+def _linked_published(organisation, year):
+    """Markets of the year with published considerations that are linked to a validated form."""
+
+    return _markets_of_year(organisation, year).filter(PUBLISHED, _linked_to_validated_form_q())
+
+
+_AGREEMENT_MEMO = contextvars.ContextVar("indicator_agreement_memo", default=None)
+
+
+@contextmanager
+def agreement_memo():
+    """Inside this block, each contract's agreement with its form is decided once (a recompute asks for it
+    once per kind of scope)."""
+    token = _AGREEMENT_MEMO.set({})
+    try:
+        yield
+    finally:
+        _AGREEMENT_MEMO.reset(token)
+
+
+def agreeing_contract_ids(contracts) -> set[int]:
+    """The ids of ``contracts`` (linked to a validated form) on which the form and the published data agree:
+    no disagreement from ``contracts.matching.consideration_disagreements`` (read-only helpers of the other
+    apps). Four queries for any number of contracts."""
+    from spaser.contracts.matching import consideration_disagreements
+    from spaser.strategies.models import ProjectContract
+    from spaser.strategies.selectors import planned_considerations
+
+    memo = _AGREEMENT_MEMO.get()
+    contracts = {contract.pk: contract for contract in contracts}
+    known = {pk: memo[pk] for pk in contracts if memo is not None and pk in memo}
+    unknown = [pk for pk in contracts if pk not in known]
+    for start in range(0, len(unknown), 2000):  # bounded IN lists
+        links = (
+            ProjectContract.objects.filter(contract_id__in=unknown[start : start + 2000])
+            .select_related("project")
+            .prefetch_related("project__award_criteria", "project__clauses")
+        )
+        for link in links:
+            social, environmental = planned_considerations(link.project)
+            contract = contracts[link.contract_id]
+            known[contract.pk] = not consideration_disagreements(
+                plans_social=social, plans_environmental=environmental, contract=contract
+            )
+    if memo is not None:
+        memo.update(known)
+    return {pk for pk, agrees in known.items() if agrees}
+
+
+AGREEMENT_FIELDS = [
+    "pk",
+    "notified_on",
+    "initial_amount",
+    "considerations_published",
+    "social_clause",
+    "social_criterion",
+    "social_reserved",
+    "social_none",
+    "environmental_clause",
+    "environmental_criterion",
+    "environmental_none",
+]
+
+
+@register(
+    "strategies.consideration_agreement_share",
+    label="Part des marchés rattachés dont les considérations publiées concordent avec la fiche",
+    unit=Unit.PERCENT,
+    reads=LINK_READS + " Considérations publiées (DECP) ; critères, clauses et dispositifs sociaux de la fiche.",
+    source="contracts",
+    denominator=_linked_published,
+    flags=lambda organisation, records: agreeing_contract_ids(records),
+)
+def consideration_agreement_share(organisation, years):
+    """Parmi les marchés notifiés dans l'année, rattachés à une fiche validée et dont les considérations sont
+    publiées, nombre de ceux dont les considérations sociales et environnementales publiées concordent avec
+    celles que prévoit la fiche (aucun écart relevé par le rapprochement fiche – DECP), divisé par le nombre de
+    ces marchés, × 100."""
+    contracts = list(
+        _group_rows(
+            notified_markets(organisation, years)
+            .filter(PUBLISHED, _linked_to_validated_form_q())
+            .only(*AGREEMENT_FIELDS),
+            "notified_on",
+            years,
+        )
+    )
+    agreeing = agreeing_contract_ids(contract for _, contract in contracts)
+    totals = {}
+    for group, contract in contracts:
+        part, total = totals.get(group, (0, 0))
+        totals[group] = (part + (contract.pk in agreeing), total + 1)
+    return {
+        group: Result(_share(part, total), Decimal(part), Decimal(total), total)
+        for group, (part, total) in totals.items()
+    }
 
 
 # --- Stocks: the actors directory and the référentiel ------------------------------------------------------

@@ -151,16 +151,21 @@ def default_year(spaser) -> int:
     return min(max(this_year, spaser.period_start), spaser.period_end)
 
 
-def _series(indicators, organisation):
-    """Measures per indicator pk and year: stored values for computed indicators, manual values otherwise."""
+def _series(indicators, organisation, scope_kind=ScopeKind.ORGANISATION, scope_value=""):
+    """Measures per indicator pk and year: stored values for computed indicators, manual values otherwise.
+
+    For a scope other than the organisation, the scope's stored values (manual values have no scope)."""
     keys = {indicator.computation_key for indicator in indicators if indicator.mode == IndicatorMode.COMPUTED}
     stored = {}
     if keys:
-        for value in IndicatorValue.objects.of_organisation(organisation).organisation_wide().filter(key__in=keys):
+        values = IndicatorValue.objects.of_organisation(organisation).of_scope(scope_kind, scope_value)
+        for value in values.filter(key__in=keys):
             stored.setdefault(value.key, {})[value.year] = value
     manual = {}
-    for value in ManualValue.objects.filter(indicator__in=[indicator.pk for indicator in indicators]):
-        manual.setdefault(value.indicator_id, {})[value.year] = value
+    manual_indicators = [indicator.pk for indicator in indicators if indicator.mode != IndicatorMode.COMPUTED]
+    if scope_kind == ScopeKind.ORGANISATION and manual_indicators:
+        for value in ManualValue.objects.filter(indicator__in=manual_indicators):
+            manual.setdefault(value.indicator_id, {})[value.year] = value
     series = {}
     for indicator in indicators:
         if indicator.mode == IndicatorMode.COMPUTED:
@@ -171,9 +176,12 @@ def _series(indicators, organisation):
     return series
 
 
-def indicator_states(indicators, organisation, year) -> list[IndicatorState]:
-    """The states of ``indicators`` (with their targets prefetched) for ``year``."""
-    series = _series(indicators, organisation)
+def indicator_states(
+    indicators, organisation, year, *, scope_kind=ScopeKind.ORGANISATION, scope_value=""
+) -> list[IndicatorState]:
+    """The states of ``indicators`` (with their targets prefetched) for ``year``, organisation-wide by default
+    (the signature the observatory calls) or for one scope's stored values."""
+    series = _series(indicators, organisation, scope_kind, scope_value)
     states = []
     for indicator in indicators:
         measures = series[indicator.pk]
@@ -260,7 +268,7 @@ def stale_organisation_ids() -> list[int]:
     from spaser.imports.enums import ImportStatus
     from spaser.imports.models import ImportRun
     from spaser.strategies.enums import ProjectState
-    from spaser.strategies.models import ProjectTransitionLog
+    from spaser.strategies.models import ProjectContract, ProjectTransitionLog
 
     last_computed = dict(
         IndicatorValue.objects.values_list("organisation_id").annotate(last=Max("computed_at")).order_by()
@@ -283,8 +291,105 @@ def stale_organisation_ids() -> list[int]:
         validations.values_list("project__organisation_id").annotate(last=Max("timestamp")).order_by()
     ):
         changed[organisation_id] = max(when, changed.get(organisation_id, when))
+    # Contracts linked to (or relinked between) purchase forms: the coverage and data-quality indicators.
+    links = ProjectContract.objects.all()
+    if horizon is not None:
+        links = links.filter(updated_at__gt=horizon)
+    for path in ("contract__buyer_id", "project__organisation_id"):
+        for organisation_id, when in links.values_list(path).annotate(last=Max("updated_at")).order_by():
+            if organisation_id is not None:
+                changed[organisation_id] = max(when, changed.get(organisation_id, when))
     return sorted(
         organisation_id
         for organisation_id, when in changed.items()
         if organisation_id not in last_computed or when > last_computed[organisation_id]
     )
+
+
+# --- Scopes and SPASER periods of one computed indicator ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Period:
+    """A calendar year (span 1) or a multi-year SPASER period starting in ``year``."""
+
+    year: int
+    span: int = 1
+
+    @property
+    def last_year(self) -> int:
+        return self.year + self.span - 1
+
+    @property
+    def param(self) -> str:
+        return str(self.year) if self.span == 1 else f"{self.year}-{self.last_year}"
+
+    @property
+    def label(self) -> str:
+        return str(self.year) if self.span == 1 else f"{self.year} à {self.last_year}"
+
+
+def spaser_periods_of(spaser) -> list[Period]:
+    """The SPASER's multi-year periods: up to the interim review (its middle year) and the whole period."""
+    from spaser.indicators.services import spaser_periods
+
+    return [
+        Period(first, last - first + 1)
+        for first, last in spaser_periods(spaser.organisation)
+        if spaser.period_start <= first and last <= spaser.period_end
+    ]
+
+
+def parse_period(value: str, periods) -> Period | None:
+    """The multi-year period named ``value`` ("2023-2027") among ``periods``, else None."""
+    return next((period for period in periods if period.param == value), None)
+
+
+def scope_label_map(organisation, scope_kind, values) -> dict:
+    """Readable names of scope values: direction and family names, département names, buyer categories."""
+    values = [value for value in values if value]
+    if not values:
+        return {}
+    if scope_kind == ScopeKind.DIRECTION:
+        from spaser.accounts.models import Direction
+
+        rows = Direction.objects.filter(organisation=organisation, code__in=values).values_list("code", "name")
+        return {code: f"{code} – {name}" for code, name in rows}
+    if scope_kind == ScopeKind.FAMILY:
+        from spaser.referentiel.models import Family
+
+        return dict(Family.objects.filter(code__in=values).values_list("code", "label"))
+    if scope_kind == ScopeKind.DEPARTEMENT:
+        from spaser.geo.models import Departement
+
+        rows = Departement.objects.filter(code__in=values).values_list("code", "name")
+        return {code: f"{name} ({code})" for code, name in rows}
+    if scope_kind == ScopeKind.BUYER_KIND:
+        from spaser.accounts.enums import OrganisationKind
+
+        return dict(OrganisationKind.choices)
+    return {}
+
+
+def values_by_scope(organisation, key, scope_kind, period: Period) -> list[IndicatorValue]:
+    """The stored values of ``key`` for every value of a kind of scope and a period, with a ``scope_label``."""
+    values = list(
+        IndicatorValue.objects.of_organisation(organisation)
+        .filter(key=key, scope_kind=scope_kind, year=period.year, span=period.span)
+        .exclude(scope_value="")
+        .order_by("scope_value")
+    )
+    labels = scope_label_map(organisation, scope_kind, [value.scope_value for value in values])
+    for value in values:
+        value.scope_label = labels.get(value.scope_value, value.scope_value)
+    return values
+
+
+def period_values(organisation, key, periods) -> dict:
+    """The organisation-wide stored values of ``key`` for each multi-year period, by period param."""
+    if not periods:
+        return {}
+    values = IndicatorValue.objects.of_organisation(organisation).filter(
+        key=key, scope_kind=ScopeKind.ORGANISATION, span__gt=1, year__in={period.year for period in periods}
+    )
+    return {value.period_label: value for value in values}

@@ -1,5 +1,6 @@
 """Writes of the indicators app: recompute and store computed values, save manual values."""
 
+import contextlib
 import logging
 from decimal import Decimal
 
@@ -38,34 +39,95 @@ def years_to_compute(organisation) -> list[int]:
     return sorted(year for year in years if 1990 <= year <= 2100)
 
 
-def indicator_values_compute(*, organisation, years=None, keys=None) -> int:
-    """Recomputes the registry indicators of ``organisation`` for ``years`` and replaces the stored values.
+SCOPE_KINDS = [ScopeKind.DIRECTION, ScopeKind.FAMILY, ScopeKind.DEPARTEMENT, ScopeKind.BUYER_KIND]
 
-    Returns the number of values stored. One aggregate query per indicator (all years at once).
-    """
-    years = sorted(set(years or years_to_compute(organisation)))
-    definitions = [registry.REGISTRY[key] for key in (keys or registry.REGISTRY)]
-    now = timezone.now()
-    rows = []
+
+def spaser_periods(organisation) -> list[tuple[int, int]]:
+    """The multi-year periods of the organisation's SPASERs: the whole period (2023-2027) and the period up to
+    the interim review, in its middle year (2023-2025)."""
+    from spaser.referentiel.models import Spaser
+
+    periods = set()
+    for start, end in Spaser.objects.filter(organisation=organisation).values_list("period_start", "period_end"):
+        if end > start:
+            periods.add((start, end))
+            interim = start + (end - start) // 2
+            if interim > start:
+                periods.add((start, interim))
+    return sorted(periods)
+
+
+def _compute(organisation, years, definitions):
+    """{key: {group: Result}} for ``definitions`` under the current grouping (the batched scans first)."""
+    computed = {}
     shares = [definition for definition in definitions if definition.share is not None]
-    computed = registry.compute_contract_shares(organisation, years, shares) if shares else {}
+    if shares:
+        computed.update(registry.compute_contract_shares(organisation, years, shares))
     holders = [definition for definition in definitions if definition.holder is not None]
     if holders:
         computed.update(registry.compute_holder_shares(organisation, years, holders))
     for definition in definitions:
         if definition.key not in computed:
             computed[definition.key] = definition.compute(organisation, years)
-    for definition in definitions:
-        for year, result in computed[definition.key].items():
-            if result.record_count == 0 and result.value is None:
+    return computed
+
+
+def _combine(definition, results) -> registry.Result | None:
+    """The value over a period from the yearly results of one scope value (additive definitions only)."""
+    results = [result for result in results if result.record_count]
+    if not results:
+        return None
+    count = sum(result.record_count for result in results)
+    numerators = [result.numerator for result in results]
+    denominators = [result.denominator for result in results]
+    if None not in numerators and None not in denominators:
+        numerator, denominator = sum(numerators), sum(denominators)
+        return registry.Result(registry._share(numerator, denominator), numerator, denominator, count)
+    if None not in denominators:  # an average over the records: weighted by their number
+        denominator = sum(denominators)
+        total = sum(result.value * result.denominator for result in results)
+        return registry.Result((total / denominator).quantize(Decimal("0.0001")), None, denominator, count)
+    numerator = sum(numerators)  # a count or a sum
+    return registry.Result(numerator, numerator, None, count)
+
+
+def _scope_and_year(scope_kind, group):
+    if scope_kind == ScopeKind.ORGANISATION:
+        return "", group
+    scope_value, year = group
+    return str(scope_value), year
+
+
+def indicator_values_compute(*, organisation, years=None, keys=None, scopes=True) -> int:
+    """Recomputes the registry indicators of ``organisation`` for ``years`` and replaces the stored values.
+
+    For the organisation, then (``scopes``) for each direction, family, département of execution and buyer
+    category of the territory where the indicator makes sense (one grouped scan per kind of scope), and for
+    each SPASER period all of whose years are recomputed: derived from the yearly numerators and denominators
+    when the indicator adds up over years, recomputed over the period otherwise (distinct holders).
+    Returns the number of values stored.
+    """
+    years = sorted(set(years or years_to_compute(organisation)))
+    definitions = [registry.REGISTRY[key] for key in (keys or registry.REGISTRY)]
+    now = timezone.now()
+    rows = []
+    periods = [
+        (first, last) for first, last in spaser_periods(organisation) if set(range(first, last + 1)) <= set(years)
+    ]
+
+    def store(definition, scope_kind, results, span=1):
+        for group, result in results.items():
+            if result is None or (result.record_count == 0 and result.value is None):
                 continue
+            scope_value, year = _scope_and_year(scope_kind, group)
             rows.append(
                 IndicatorValue(
                     organisation=organisation,
                     key=definition.key,
-                    scope_kind=ScopeKind.ORGANISATION,
-                    scope_value="",
+                    scope_kind=scope_kind,
+                    scope_value=scope_value,
                     year=year,
+                    span=span,
                     value=result.value if result.record_count else None,
                     numerator=result.numerator,
                     denominator=result.denominator,
@@ -73,13 +135,46 @@ def indicator_values_compute(*, organisation, years=None, keys=None) -> int:
                     computed_at=now,
                 )
             )
+
+    scope_kinds = [ScopeKind.ORGANISATION, *(SCOPE_KINDS if scopes else [])]
+    # One scan of the holders for every kind of scope (only worth it when there are several kinds).
+    shared = registry.shared_holder_scan(organisation, years, definitions) if scopes else contextlib.nullcontext()
+    with shared, registry.agreement_memo():
+        for scope_kind in scope_kinds:
+            selected = [d for d in definitions if scope_kind == ScopeKind.ORGANISATION or scope_kind in d.scopes]
+            if not selected:
+                continue
+            with registry.grouping(scope_kind=scope_kind):
+                computed = _compute(organisation, years, selected)
+            for definition in selected:
+                store(definition, scope_kind, computed[definition.key])
+            for first, last in periods:
+                span = last - first + 1
+                for definition in selected:
+                    if definition.stock:
+                        continue
+                    if definition.additive:
+                        by_group = {}
+                        for group, result in computed[definition.key].items():
+                            scope_value, year = _scope_and_year(scope_kind, group)
+                            if first <= year <= last:
+                                by_group.setdefault(scope_value, []).append(result)
+                        results = {
+                            (scope_value, first) if scope_kind != ScopeKind.ORGANISATION else first: _combine(
+                                definition, values
+                            )
+                            for scope_value, values in by_group.items()
+                        }
+                    else:
+                        with registry.grouping(scope_kind=scope_kind, span=(first, last)):
+                            results = definition.compute(organisation, list(range(first, last + 1)))
+                    store(definition, scope_kind, results, span=span)
+    keys_done = [definition.key for definition in definitions]
     with transaction.atomic():
-        IndicatorValue.objects.filter(
-            organisation=organisation,
-            key__in=[definition.key for definition in definitions],
-            scope_kind=ScopeKind.ORGANISATION,
-            year__in=years,
-        ).delete()
+        done = IndicatorValue.objects.filter(organisation=organisation, key__in=keys_done, scope_kind__in=scope_kinds)
+        done.filter(span=1, year__in=years).delete()
+        for first, last in periods:
+            done.filter(year=first, span=last - first + 1).delete()
         IndicatorValue.objects.bulk_create(rows, batch_size=500)
     logger.info("Indicateurs de %s recalculés : %s valeurs (%s années)", organisation, len(rows), len(years))
     return len(rows)
@@ -96,22 +191,43 @@ def organisations_to_compute():
     ).order_by("pk")
 
 
-def indicator_values_compute_all(*, organisations=None, years=None) -> int:
+def indicator_values_compute_all(*, organisations=None, years=None, keys=None) -> int:
     total = 0
     for organisation in organisations if organisations is not None else organisations_to_compute():
-        total += indicator_values_compute(organisation=organisation, years=years)
+        total += indicator_values_compute(organisation=organisation, years=years, keys=keys)
     return total
 
 
-def indicator_values_request(*, organisation_ids=None) -> None:
+def indicator_values_request(*, organisation_ids=None, keys=None) -> None:
     """For other apps, after an import or a validation: recompute in the worker once the transaction commits.
 
-    ``organisation_ids`` None recomputes every organisation with a SPASER or contracts.
+    ``organisation_ids`` None recomputes every organisation with a SPASER or contracts; ``keys`` None every
+    indicator of the registry.
     """
     from spaser.indicators.tasks import recompute_indicators
 
     ids = list(organisation_ids) if organisation_ids is not None else None
-    transaction.on_commit(lambda: recompute_indicators(ids))
+    keys = list(keys) if keys is not None else None
+    transaction.on_commit(lambda: recompute_indicators(ids, keys))
+
+
+# The indicators that read the contract ↔ form link (strategies.ProjectContract).
+LINK_KEYS = ["strategies.validated_form_coverage", "strategies.consideration_agreement_share"]
+
+
+def project_contract_changed(*, project_contract) -> None:
+    """A contract was linked to (or unlinked from) a purchase form: recompute the link indicators of the buyer
+    and of the form's organisation after the commit. Connected to ProjectContract's post_save and post_delete
+    (see apps.py); the strategies side may also call it directly."""
+    from spaser.contracts.models import Contract
+    from spaser.strategies.models import PurchaseProject
+
+    # By id: when a project is deleted, its links are deleted with it and it cannot be read any more.
+    ids = set(PurchaseProject.objects.filter(pk=project_contract.project_id).values_list("organisation_id", flat=True))
+    ids.update(Contract.objects.filter(pk=project_contract.contract_id).values_list("buyer_id", flat=True))
+    ids.discard(None)
+    if ids:
+        indicator_values_request(organisation_ids=sorted(ids), keys=LINK_KEYS)
 
 
 def manual_value_save(*, indicator, year: int, value: Decimal, comment: str = "", proof_file=None, proof_link="", by):

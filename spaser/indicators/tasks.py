@@ -3,8 +3,9 @@ from huey.contrib.djhuey import db_periodic_task, db_task
 
 
 @db_task()
-def recompute_indicators(organisation_ids=None):
-    """Worker task: recompute the stored indicator values (after an import or a validation)."""
+def recompute_indicators(organisation_ids=None, keys=None):
+    """Worker task: recompute the stored indicator values (after an import, a validation or a contract link);
+    ``keys`` limits the recompute to some indicators."""
     from spaser.accounts.models import Organisation
     from spaser.indicators.services import indicator_values_compute_all, organisations_to_compute
 
@@ -13,7 +14,7 @@ def recompute_indicators(organisation_ids=None):
         if organisation_ids is not None
         else organisations_to_compute()
     )
-    return indicator_values_compute_all(organisations=organisations)
+    return indicator_values_compute_all(organisations=organisations, keys=keys)
 
 
 @db_periodic_task(crontab(minute="*/5"))

@@ -1,4 +1,5 @@
 import logging
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -10,7 +11,7 @@ from django.views.decorators.http import require_http_methods
 from spaser.accounts.enums import Role
 from spaser.core.decorators import role_required
 from spaser.indicators import charts, exports
-from spaser.indicators.enums import Status
+from spaser.indicators.enums import ScopeKind, Status
 from spaser.indicators.forms import ManualValueForm
 from spaser.indicators.models import ManualValue
 from spaser.indicators.selectors import (
@@ -19,8 +20,12 @@ from spaser.indicators.selectors import (
     default_year,
     indicator_states,
     missing_manual_values,
+    parse_period,
+    period_values,
+    spaser_periods_of,
     spaser_tree,
     spaser_years,
+    values_by_scope,
 )
 from spaser.indicators.services import manual_value_save
 from spaser.indicators.trajectories import STATUS_RULE
@@ -188,6 +193,58 @@ def _indicator(request, pk):
     )
 
 
+def _scope_kind(request, definition):
+    """The kind of scope asked for (``perimetre``) among those of the indicator, else None."""
+    kind = request.GET.get("perimetre", "")
+    return kind if definition is not None and kind in definition.scopes else None
+
+
+def _scope_table(request, indicator, definition, year, periods):
+    """The table by scope of the indicator page: the kind of scope and the period selected, and their values."""
+    from spaser.indicators.selectors import Period
+
+    kind = _scope_kind(request, definition)
+    period = parse_period(request.GET.get("periode", ""), periods) or Period(year)
+    if kind is None:
+        return {"scope_kind": None, "period": period, "scope_values": []}
+    values = values_by_scope(indicator.spaser.organisation, definition.key, kind, period)
+    return {
+        "scope_kind": kind,
+        "scope_kind_label": ScopeKind(kind).label,
+        "period": period,
+        "scope_values": values,
+    }
+
+
+def _scope_export(indicator, table, fmt):
+    period = table["period"]
+    return exports.table_response(
+        filename=f"indicateur-{indicator.code}-{table['scope_kind']}-{period.param}",
+        fmt=fmt,
+        headers=[
+            table["scope_kind_label"],
+            "Code",
+            f"Valeur {period.label} ({indicator.unit})",
+            "Numérateur",
+            "Dénominateur",
+            "Enregistrements comptés",
+            "Calculée le",
+        ],
+        rows=[
+            [
+                value.scope_label,
+                value.scope_value,
+                _fmt(value.value),
+                _fmt(value.numerator),
+                _fmt(value.denominator),
+                value.record_count,
+                value.computed_at,
+            ]
+            for value in table["scope_values"]
+        ],
+    )
+
+
 @role_required()
 def indicator_view(request, pk):
     indicator = _indicator(request, pk)
@@ -198,7 +255,12 @@ def indicator_view(request, pk):
     if indicator.baseline_year and indicator.baseline_year < spaser.period_start:
         years = [indicator.baseline_year, *years]
     rows = state.rows(years)
+    definition = state.definition if indicator.mode == IndicatorMode.COMPUTED else None
+    periods = spaser_periods_of(spaser) if definition is not None and not definition.stock else []
+    table = _scope_table(request, indicator, definition, year, periods)
     fmt = _format(request)
+    if fmt and table["scope_kind"] and request.GET.get("tableau") == "perimetres":
+        return _scope_export(indicator, table, fmt)
     if fmt:
         return exports.table_response(
             filename=f"indicateur-{indicator.code}",
@@ -242,6 +304,18 @@ def indicator_view(request, pk):
             "rows": rows,
             "definition": state.definition,
             "history": history,
+            "periods": periods,
+            "period_values": [
+                (period, values)
+                for period, values in (
+                    (period, period_values(spaser.organisation, definition.key, periods).get(period.param))
+                    for period in periods
+                )
+            ]
+            if definition
+            else [],
+            "scope_choices": [(kind, ScopeKind(kind).label) for kind in definition.scopes] if definition else [],
+            **table,
             "can_enter": indicator.mode == IndicatorMode.MANUAL and bool(request.roles & set(MANUAL_ROLES)),
             "chart_url": reverse("indicators:indicator_chart", args=[indicator.pk]),
         },
@@ -298,7 +372,17 @@ def drilldown_view(request, pk, year):
     if definition is None or definition.denominator is None:
         raise Http404("Pas de détail pour cet indicateur.")
     organisation = spaser.organisation
-    records = definition.records(organisation, year)
+    scope_kind = request.GET.get("perimetre", "")
+    if scope_kind not in definition.scopes:
+        scope_kind = ScopeKind.ORGANISATION
+    scope_value = request.GET.get("valeur", "")[:50] if scope_kind != ScopeKind.ORGANISATION else ""
+    period = parse_period(request.GET.get("periode", ""), spaser_periods_of(spaser))
+    if period is not None and period.year != year:
+        period = None
+    last_year = period.last_year if period else None
+    records = definition.records(
+        organisation, year, scope_kind=scope_kind, scope_value=scope_value, last_year=last_year
+    )
     if definition.source == "contracts":
         records = records.only("pk", "external_id", "object", "notified_on", "initial_amount").order_by(
             "notified_on", "pk"
@@ -312,14 +396,26 @@ def drilldown_view(request, pk, year):
         headers = FORM_HEADERS
     fmt = _format(request)
     if fmt:
+        if definition.flags is not None:
+            records = definition.mark(organisation, records)
         return exports.table_response(
-            filename=f"detail-{indicator.code}-{year}",
+            filename=f"detail-{indicator.code}-{period.param if period else year}",
             fmt=fmt,
             headers=headers,
             rows=_record_rows(definition.source, records),
         )
     page = Paginator(records, DRILL_PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = definition.mark(organisation, page.object_list)
     counted = sum(1 for record in page.object_list if record.counted)
+    query = {"perimetre": scope_kind, "valeur": scope_value} if scope_kind != ScopeKind.ORGANISATION else {}
+    if period:
+        query["periode"] = period.param
+    scope_label = ""
+    if scope_kind != ScopeKind.ORGANISATION:
+        from spaser.indicators.selectors import scope_label_map
+
+        labels = scope_label_map(organisation, scope_kind, [scope_value])
+        scope_label = f"{ScopeKind(scope_kind).label} : {labels.get(scope_value, scope_value)}"
     return render(
         request,
         "indicators/drilldown.html",
@@ -330,6 +426,9 @@ def drilldown_view(request, pk, year):
             "page": page,
             "counted_on_page": counted,
             "headers": headers,
+            "period": period,
+            "scope_label": scope_label,
+            "query": urlencode(query),
             "rows": list(
                 zip(
                     _record_urls(definition.source, page.object_list),

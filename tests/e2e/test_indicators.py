@@ -78,3 +78,35 @@ def test_pilot_enters_a_manual_value_with_a_proof(page, dashboard, tmp_path, set
     manual = ManualValue.objects.get(indicator__code="T-FOR-1", year=2024)
     assert manual.value == 1234 and manual.proof_file.name.endswith(".pdf")
     assert not page.console_errors, page.console_errors
+
+
+def test_reader_selects_a_scope_and_a_spaser_period_on_an_indicator(page, dashboard):
+    import datetime as dt
+
+    from spaser.referentiel.models import Family
+
+    organisation = Organisation.objects.get(siret=settings.SPASER_ORGANISATION_SIRET)
+    family = Family.objects.exclude(parent=None).order_by("code").first()
+    ContractFactory(buyer=organisation, environmental=True, family=family, notified_on=dt.date(2023, 3, 1))
+    ContractFactory(buyer=organisation, social=True, family=family, notified_on=dt.date(2025, 3, 1))
+    indicator_values_compute(organisation=organisation, years=list(range(2023, 2028)))
+    login(page, dashboard[Role.READER], settings.SPASER_DEMO_PASSWORD)
+    from spaser.referentiel.models import Indicator
+
+    indicator = Indicator.objects.get(spaser__organisation=organisation, code="PNAD-ENV")
+    page.goto(f"/tableau-de-bord/chantiers/{indicator.chantier_id}/")
+    page.get_by_role("link", name="PNAD-ENV – ").first.click()
+    periods = page.get_by_role("table", name="Valeurs de l'indicateur PNAD-ENV sur les périodes du SPASER")
+    expect(periods).to_contain_text("2023 à 2025")
+    page.get_by_label("Périmètre").select_option("family")
+    page.get_by_label("Période", exact=True).select_option("2023-2027")
+    page.get_by_role("button", name="Afficher par périmètre").click()
+    table = page.get_by_role("table", name="Famille d'achat, 2023 à 2027 : valeurs de l'indicateur PNAD-ENV")
+    expect(table).to_contain_text(family.label)
+    expect(table).to_contain_text("50 %")
+    assert_accessible(page)
+    table.get_by_role("link", name="détail").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("de 2023 à 2027")
+    expect(page.get_by_text("2 enregistrements au dénominateur")).to_be_visible()
+    assert_accessible(page)
+    assert not page.console_errors, page.console_errors

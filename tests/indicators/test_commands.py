@@ -18,11 +18,18 @@ def test_command_recomputes_one_organisation_and_reports(region):
     out = io.StringIO()
     call_command("compute_indicators", organisation=region.siret, year=[2024], stdout=out)
     assert "valeurs enregistrées" in out.getvalue()
-    value = IndicatorValue.objects.get(organisation=region, key="contracts.pnad_environmental_share", year=2024)
+    value = IndicatorValue.objects.organisation_wide().get(
+        organisation=region, key="contracts.pnad_environmental_share", year=2024
+    )
     assert value.value == 100 and value.record_count == 1 and value.computed_at
     assert not IndicatorValue.objects.filter(organisation=other).exists()
     call_command("compute_indicators", stdout=io.StringIO())  # every organisation
-    assert IndicatorValue.objects.get(organisation=other, key="contracts.pnad_social_share", year=2024).value == 100
+    assert (
+        IndicatorValue.objects.organisation_wide()
+        .get(organisation=other, key="contracts.pnad_social_share", year=2024)
+        .value
+        == 100
+    )
 
 
 def test_command_refuses_unknown_keys_and_organisations():
@@ -35,7 +42,12 @@ def test_command_refuses_unknown_keys_and_organisations():
 def test_worker_task_recomputes(region):
     ContractFactory(buyer=region, social=True)
     recompute_indicators.call_local([region.pk])
-    assert IndicatorValue.objects.get(organisation=region, key="contracts.pnad_social_share", year=2024).value == 100
+    assert (
+        IndicatorValue.objects.organisation_wide()
+        .get(organisation=region, key="contracts.pnad_social_share", year=2024)
+        .value
+        == 100
+    )
 
 
 def test_request_runs_after_commit(region, django_capture_on_commit_callbacks, settings):
@@ -99,5 +111,7 @@ def test_periodic_task_recomputes_only_organisations_whose_data_changed(region):
     assert untouched.pk not in stale
 
     assert set(recompute_stale_indicators.call_local()) == {region.pk, project.organisation_id}
-    value = IndicatorValue.objects.get(organisation=region, key="contracts.pnad_environmental_share", year=2024)
+    value = IndicatorValue.objects.organisation_wide().get(
+        organisation=region, key="contracts.pnad_environmental_share", year=2024
+    )
     assert value.record_count == 1

@@ -247,3 +247,97 @@ def test_xlsx_exports_keep_text_that_looks_like_a_formula_as_text():
     response = table_response(filename="x", fmt="xlsx", headers=["Objet"], rows=[['=HYPERLINK("http://x")']])
     cell = openpyxl.load_workbook(io.BytesIO(response.content)).active["A2"]
     assert cell.data_type == "s" and cell.value.startswith("=HYPERLINK")
+
+
+@pytest.fixture
+def scoped(region):
+    """2023-2025: PNAD-ENV contracts in two families and two départements of execution."""
+    import datetime as dt
+
+    from spaser.geo.models import Departement, Region
+    from spaser.referentiel.models import Family
+
+    centre = Region.objects.get_or_create(code="24", defaults={"name": "Centre-Val de Loire"})[0]
+    loiret = Departement.objects.create(code="45", name="Loiret", region=centre)
+    cleaning, building = Family.objects.exclude(parent=None).order_by("code")[:2]
+    for year, family, environmental in [(2023, cleaning, True), (2024, cleaning, False), (2024, building, True)]:
+        ContractFactory(
+            buyer=region,
+            family=family,
+            place_departement=loiret,
+            notified_on=dt.date(year, 4, 1),
+            **({"environmental": True} if environmental else {"social": True}),
+        )
+    indicator_values_compute(organisation=region, years=list(range(2023, 2028)))
+    return {"cleaning": cleaning, "building": building}
+
+
+def test_indicator_page_has_a_table_by_scope_and_the_spaser_periods(
+    client, reader, scoped, django_assert_max_num_queries
+):
+    indicator = Indicator.objects.get(code="PNAD-ENV")
+    url = reverse("indicators:indicator", args=[indicator.pk])
+    client.force_login(reader)
+    with django_assert_max_num_queries(17):
+        response = client.get(url, {"annee": 2024, "perimetre": "family"})
+    content = response.content.decode()
+    assert 'id="perimetre"' in content and "Direction" in content  # the selector offers the scopes
+    table = content[content.index('id="table-perimetres"') :]
+    cleaning, building = scoped["cleaning"], scoped["building"]
+    assert cleaning.label in table and building.label in table
+    assert "0 / 1" in table and "1 / 1" in table  # 2024: cleaning 0 of 1, building 1 of 1
+    drill = f"perimetre=family&amp;valeur={cleaning.code}"
+    assert drill in table
+    # The SPASER periods: 2023-2025 counts the three contracts, 2 of them environmental.
+    periods = content[content.index('id="periodes"') :]
+    assert "2023 à 2025" in periods and "2023 à 2027" in periods and "66,67 %" in periods
+    # The same table over the whole SPASER period.
+    with django_assert_max_num_queries(17):
+        response = client.get(url, {"annee": 2024, "perimetre": "family", "periode": "2023-2027"})
+    table = response.content.decode()[response.content.decode().index('id="table-perimetres"') :]
+    assert "1 / 2" in table and "periode=2023-2027" in table  # cleaning over 2023-2027: 1 of 2
+    export = client.get(
+        url, {"annee": 2024, "perimetre": "family", "periode": "2023-2027", "tableau": "perimetres", "format": "xlsx"}
+    )
+    rows = list(openpyxl.load_workbook(io.BytesIO(export.content)).active.values)
+    assert rows[0][0] == "Famille d'achat" and {row[1] for row in rows[1:]} == {cleaning.code, building.code}
+
+
+def test_an_unknown_scope_or_period_shows_no_scope_table(client, reader, scoped):
+    indicator = Indicator.objects.get(code="PNAD-ENV")
+    client.force_login(reader)
+    response = client.get(
+        reverse("indicators:indicator", args=[indicator.pk]), {"perimetre": "nope", "periode": "1990-2100"}
+    )
+    assert response.status_code == 200 and 'id="table-perimetres"' not in response.content.decode()
+
+
+def test_drill_down_by_scope_and_period_lists_the_stored_count(client, reader, scoped, django_assert_max_num_queries):
+    from spaser.indicators.models import IndicatorValue
+
+    indicator = Indicator.objects.get(code="PNAD-ENV")
+    cleaning = scoped["cleaning"]
+    client.force_login(reader)
+    url = reverse("indicators:drilldown", args=[indicator.pk, 2023])
+    stored = IndicatorValue.objects.get(
+        key=indicator.computation_key, scope_kind="family", scope_value=cleaning.code, year=2023, span=5
+    )
+    with django_assert_max_num_queries(12):
+        response = client.get(url, {"perimetre": "family", "valeur": cleaning.code, "periode": "2023-2027"})
+    content = response.content.decode()
+    assert f"{stored.record_count} enregistrements au dénominateur" in content
+    assert "de 2023 à 2027" in content and cleaning.label in content
+    export = client.get(
+        url, {"perimetre": "family", "valeur": cleaning.code, "periode": "2023-2027", "format": "csv"}
+    ).content.decode("utf-8-sig")
+    assert len(export.strip().splitlines()) - 1 == stored.record_count == 2
+
+
+def test_chart_tooltips_are_in_french_on_every_layer(client, reader, computed):
+    indicator = Indicator.objects.get(code="PNAD-SOC")
+    client.force_login(reader)
+    spec = client.get(reverse("indicators:indicator_chart", args=[indicator.pk])).json()
+    for layer in spec["layer"]:
+        titles = [field["title"] for field in layer["encoding"]["tooltip"]]
+        assert titles == ["Série", "Année", "Valeur (%)"]
+    assert spec["config"]["locale"]["number"]["decimal"] == ","

@@ -16,7 +16,14 @@
         return response.json();
       })
       .then(function (spec) {
-        return window.vegaEmbed(element, spec, { ast: true, actions: false, renderer: "svg", defaultStyle: false, tooltip: false });
+        return window.vegaEmbed(element, spec, {
+          ast: true,
+          actions: false,
+          renderer: "svg",
+          defaultStyle: false,
+          // vega-tooltip without its injected <style> (the CSP forbids inline styles): indicators.css styles it.
+          tooltip: { disableDefaultStyle: true, theme: "custom" }
+        });
       })
       .then(function () {
         element.setAttribute("data-chart-ready", "true");
