@@ -192,6 +192,48 @@ class Actor(TimeStampedModel):
         return self.latitude is not None and self.longitude is not None
 
 
+class ActorArea(models.Model):
+    """One key of an actor's intervention area, indexed so that a search around a place finds the actors that
+    intervene there although their address is elsewhere. Keys: "c:<INSEE code>" (a commune), "d:<code>"
+    (a département), "g:<1° cell>" (the cells a radius reaches, then checked exactly), "fr" (France entière).
+    Rewritten by `services.actor_recompute` from the displayed area."""
+
+    actor = models.ForeignKey(Actor, verbose_name="acteur", on_delete=models.CASCADE, related_name="area_keys")
+    key = models.CharField("clé de zone", max_length=20)
+
+    class Meta:
+        verbose_name = "clé de zone d'intervention"
+        verbose_name_plural = "clés de zone d'intervention"
+        constraints = [models.UniqueConstraint(fields=["key", "actor"], name="actorarea_unique_key")]
+
+    def __str__(self):
+        return self.key
+
+
+class ActorCellCount(models.Model):
+    """Actors per 0.1° cell, per kind ("" = all kinds) and publication: the clusters of the map at low zoom are
+    read from these few thousand rows instead of grouping 500,000 actors. Kept in step by `actor_recompute`
+    and `actor_publish` (deltas), rebuilt from scratch by `services.cell_counts_rebuild`."""
+
+    cell = models.IntegerField("maille")
+    kind = models.CharField("code du type (vide : tous)", max_length=30, blank=True)
+    is_published = models.BooleanField("publiés")
+    count = models.IntegerField("nombre d'acteurs", default=0)
+    latitude_sum = models.FloatField("somme des latitudes", default=0)
+    longitude_sum = models.FloatField("somme des longitudes", default=0)
+
+    class Meta:
+        verbose_name = "compte d'acteurs par maille"
+        verbose_name_plural = "comptes d'acteurs par maille"
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "is_published", "cell"], name="actorcellcount_unique"),
+            models.CheckConstraint(condition=Q(count__gte=0), name="actorcellcount_count_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.cell}/{self.kind or '*'}: {self.count}"
+
+
 class ActorRecord(TimeStampedModel):
     """The imported layer: what one source says about one actor, as normalised at import."""
 

@@ -49,7 +49,7 @@ def _search(request, *, public: bool):
 def _search_page(request, *, public: bool, template: str, extra=None):
     form, hits, by_distance, base = _search(request, public=public)
     page = Paginator(hits, PAGE_SIZE).get_page(request.GET.get("page"))
-    actors = selectors.actors_page(list(page.object_list), base)
+    actors = selectors.actors_list_rows(list(page.object_list), base)
     query = request.GET.copy()
     query.pop("page", None)
     context = {
