@@ -14,6 +14,7 @@ from spaser.actors.enums import (
     AreaKind,
     ImportFormat,
     ImportStatus,
+    ImportStep,
     KindGroup,
     NatureAxis,
     RowOutcome,
@@ -289,6 +290,10 @@ class ActorImport(TimeStampedModel):
     source = models.ForeignKey(
         Source, verbose_name="source créée", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    running = models.CharField(
+        "étape en cours dans le worker", max_length=10, choices=ImportStep.choices, blank=True, default=""
+    )
+    error = models.TextField("erreur de la dernière étape", blank=True)
     confirmed_at = models.DateTimeField("importé le", null=True, blank=True)
     confirmed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -18,6 +18,7 @@ urlpatterns = [
     path("imports/", views.import_list_view, name="import_list"),
     path("imports/nouveau/", views.import_create_view, name="import_create"),
     path("imports/<int:pk>/", views.import_detail_view, name="import_detail"),
+    path("imports/<int:pk>/progression/", views.import_progress_view, name="import_progress"),
     path("imports/<int:pk>/colonnes/", views.import_mapping_view, name="import_mapping"),
     path("imports/<int:pk>/confirmer/", views.import_confirm_view, name="import_confirm"),
     path("imports/<int:pk>/abandonner/", views.import_cancel_view, name="import_cancel"),

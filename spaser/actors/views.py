@@ -14,8 +14,8 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from spaser.accounts.enums import Role
-from spaser.actors import exports, importing, selectors, services
-from spaser.actors.enums import ImportStatus, RowOutcome
+from spaser.actors import exports, importing, progress, selectors, services
+from spaser.actors.enums import ImportStatus, ImportStep, RowOutcome
 from spaser.actors.forms import ActorCorrectionForm, ActorSearchForm
 from spaser.actors.models import Actor, ActorImport, Kind, Source
 from spaser.actors.recommendation import potential_suppliers
@@ -303,7 +303,7 @@ def import_create_view(request):
         except importing.ImportFileError as error:
             form.add_error("file", str(error))
         else:
-            if batch.lines.exists():
+            if batch.running:  # a JSON file: no column mapping, its preview runs in the worker
                 return redirect("actors:import_detail", pk=batch.pk)
             return redirect("actors:import_mapping", pk=batch.pk)
     return render(request, "actors/import_form.html", {"form": form})
@@ -329,6 +329,9 @@ def import_mapping_view(request, pk):
     batch = get_object_or_404(
         ActorImport.objects.filter(organisation=request.organisation, status=ImportStatus.PREVIEW), pk=pk
     )
+    if batch.running:
+        messages.info(request, "Une étape de cet import est en cours : attendez qu'elle se termine.")
+        return redirect("actors:import_detail", pk=batch.pk)
     form = _mapping_form(batch, request.POST or None)
     if request.method == "POST" and form.is_valid():
         mapping = {header: form.cleaned_data[f"col_{index}"] for index, header in enumerate(batch.headers)}
@@ -338,7 +341,8 @@ def import_mapping_view(request, pk):
         elif len(targets) != len(set(targets)):
             form.add_error(None, "Deux colonnes ne peuvent pas alimenter le même champ.")
         else:
-            importing.actor_import_preview(batch=batch, mapping=mapping)
+            importing.actor_import_start(batch=batch, step=ImportStep.PREVIEW, mapping=mapping)
+            messages.success(request, "L'aperçu est en préparation : rien n'est importé avant votre confirmation.")
             return redirect("actors:import_detail", pk=batch.pk)
     sample = batch.rows[:5]
     return render(
@@ -373,8 +377,25 @@ def import_detail_view(request, pk):
             "outcome": outcome,
             "ignored_columns": ignored,
             "query": f"resultat={outcome}" if outcome else "",
+            **_progress_context(batch),
         },
     )
+
+
+def _progress_context(batch) -> dict:
+    value = progress.read(batch.pk) if batch.running else None
+    return {"progress": value, "percent": progress.percent(value)}
+
+
+@require_GET
+@role_required(*IMPORTERS)
+def import_progress_view(request, pk):
+    """Fragment polled by htmx while a step runs in the worker; once it is over, htmx reloads the page."""
+    batch = get_object_or_404(ActorImport.objects.filter(organisation=request.organisation), pk=pk)
+    response = render(request, "actors/_import_progress.html", {"batch": batch, **_progress_context(batch)})
+    if not batch.running and request.headers.get("HX-Request"):
+        response["HX-Refresh"] = "true"
+    return response
 
 
 @require_POST
@@ -383,11 +404,16 @@ def import_confirm_view(request, pk):
     batch = get_object_or_404(
         ActorImport.objects.filter(organisation=request.organisation, status=ImportStatus.PREVIEW), pk=pk
     )
+    if batch.running:
+        messages.info(request, "Une étape de cet import est déjà en cours.")
+        return redirect("actors:import_detail", pk=batch.pk)
     if not batch.lines.exists():
         messages.error(request, "Établissez d'abord la correspondance des colonnes.")
         return redirect("actors:import_mapping", pk=batch.pk)
-    importing.actor_import_confirm(batch=batch, by=request.user)
-    messages.success(request, "Import confirmé : les acteurs sont dans l'annuaire ; les lignes rejetées restent ici.")
+    importing.actor_import_start(batch=batch, step=ImportStep.CONFIRM, by=request.user)
+    messages.success(
+        request, "Import lancé : les acteurs entrent dans l'annuaire en une fois ; les lignes rejetées restent ici."
+    )
     return redirect("actors:import_detail", pk=batch.pk)
 
 
@@ -395,6 +421,9 @@ def import_confirm_view(request, pk):
 @role_required(*IMPORTERS)
 def import_cancel_view(request, pk):
     batch = get_object_or_404(ActorImport.objects.filter(organisation=request.organisation), pk=pk)
+    if batch.running:
+        messages.info(request, "Une étape de cet import est en cours : il ne peut pas être abandonné maintenant.")
+        return redirect("actors:import_detail", pk=batch.pk)
     if batch.status == ImportStatus.PREVIEW:
         importing.actor_import_cancel(batch=batch)
         messages.info(request, "Import abandonné : rien n'a été importé.")

@@ -133,7 +133,7 @@ def test_correction_through_the_form_is_kept_apart_from_imports(client, geo, mem
     assert "hors de France" in client.post(url, data).content.decode()
 
 
-def test_partner_import_through_the_pages(client, geo, member_of):
+def test_partner_import_through_the_pages(client, geo, member_of, django_capture_on_commit_callbacks):
     client.force_login(member_of(Role.ENVIRONMENT))
     content = "Nom;SIRET;Code postal;Ville;Colonne inconnue\nEnvie;34255976200279;37000;Tours;x\nSans ville;;;;y\n"
     response = client.post(
@@ -150,12 +150,14 @@ def test_partner_import_through_the_pages(client, geo, member_of):
     assert response.url == reverse("actors:import_mapping", args=[batch.pk])
     mapping_page = client.get(response.url)
     assert "Colonne inconnue" in mapping_page.content.decode()
-    response = client.post(response.url, {"col_0": "name", "col_1": "siret", "col_2": "postcode", "col_3": "city"})
+    with django_capture_on_commit_callbacks(execute=True):  # the preview runs in the worker (immediate in tests)
+        response = client.post(response.url, {"col_0": "name", "col_1": "siret", "col_2": "postcode", "col_3": "city"})
     assert response.url == reverse("actors:import_detail", args=[batch.pk])
     preview = client.get(response.url).content.decode()
     assert "Nouvel acteur : 1" in preview and "Rejeté : 1" in preview and "Adresse sans commune" in preview
     assert not Actor.objects.exists()
-    client.post(reverse("actors:import_confirm", args=[batch.pk]))
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("actors:import_confirm", args=[batch.pk]))
     batch.refresh_from_db()
     assert batch.status == ImportStatus.CONFIRMED
     assert (
@@ -209,3 +211,34 @@ def test_list_without_place_is_paginated_by_name_in_the_database(client, buyer, 
     assert response.context["page"].paginator.count == 55
     assert [actor.name for actor in response.context["actors"]] == [f"Structure {i}" for i in range(50, 55)]
     assert not response.context["by_distance"]
+
+
+def test_import_page_shows_the_progress_of_a_running_step(client, geo, member_of, organisation, monkeypatch):
+    from spaser.actors import progress
+
+    admin = member_of(Role.ADMIN)
+    client.force_login(admin)
+    batch = ActorImport.objects.create(
+        organisation=organisation,
+        created_by=admin,
+        file_name="grosse-liste.csv",
+        file_format="table",
+        source_name="CRESS",
+        source_licence="Licence Ouverte 2.0",
+        source_date="2026-01-01",
+        headers=["Nom"],
+        mapping={"Nom": "name"},
+        rows=[{"Nom": "Structure"}],
+        running="confirm",
+    )
+    monkeypatch.setattr(progress, "read", lambda batch_id: {"done": 4000, "total": 16000})
+    page = client.get(reverse("actors:import_detail", args=[batch.pk])).content.decode()
+    assert "Import en cours dans le worker" in page and "4000 lignes sur 16000 (25 %)" in page
+    assert "Confirmer l&#x27;import" not in page  # no second confirmation while the first one runs
+    response = client.post(reverse("actors:import_confirm", args=[batch.pk]))
+    assert response.status_code == 302 and ActorImport.objects.get(pk=batch.pk).status == "preview"
+    fragment = client.get(reverse("actors:import_progress", args=[batch.pk]), headers={"HX-Request": "true"})
+    assert "HX-Refresh" not in fragment
+    ActorImport.objects.filter(pk=batch.pk).update(running="")
+    fragment = client.get(reverse("actors:import_progress", args=[batch.pk]), headers={"HX-Request": "true"})
+    assert fragment["HX-Refresh"] == "true"

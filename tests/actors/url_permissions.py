@@ -62,6 +62,7 @@ EXPECTATIONS = [
     Expect("actors:import_create", status=IMPORTERS_GET),
     Expect("actors:import_detail", kwargs=_import, status=IMPORT_OF_ORGANISATION_GET),
     Expect("actors:import_mapping", kwargs=_import, status=IMPORT_OF_ORGANISATION_GET),
+    Expect("actors:import_progress", kwargs=_import, status=IMPORT_OF_ORGANISATION_GET),
     # Without a preview yet, confirming sends back to the column mapping (nothing is imported).
     Expect("actors:import_confirm", method="post", kwargs=_import, status=IMPORT_OF_ORGANISATION_POST),
     Expect("actors:import_cancel", method="post", kwargs=_import, status=IMPORT_OF_ORGANISATION_POST),
