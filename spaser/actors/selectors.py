@@ -272,6 +272,7 @@ class ActorRow:
     pk: int
     name: str
     is_demo: bool
+    is_published: bool
     city: str
     commune_name: str
     departement_code: str
@@ -285,9 +286,18 @@ def actors_list_rows(hits: list[Hit], base) -> list[ActorRow]:
     """The rows of a page of hits, in the hits' order: three queries whatever the page size."""
     by_id = {hit.actor_id: hit for hit in hits}
     kinds = {kind.code: kind for kind in Kind.objects.all()}
-    columns = ("pk", "name", "is_demo", "city", "commune__name", "commune__departement__code", "kind_codes")
+    columns = (
+        "pk",
+        "name",
+        "is_demo",
+        "is_published",
+        "city",
+        "commune__name",
+        "commune__departement__code",
+        "kind_codes",
+    )
     rows = {}
-    for pk, name, is_demo, city, commune_name, departement, kind_codes in (
+    for pk, name, is_demo, is_published, city, commune_name, departement, kind_codes in (
         base.filter(pk__in=list(by_id)).order_by().values_list(*columns)
     ):
         hit = by_id[pk]
@@ -295,6 +305,7 @@ def actors_list_rows(hits: list[Hit], base) -> list[ActorRow]:
             pk=pk,
             name=name,
             is_demo=is_demo,
+            is_published=is_published,
             city=city,
             commune_name=commune_name or "",
             departement_code=departement or "",

@@ -9,6 +9,7 @@ urlpatterns = [
     path("export.csv", views.actor_export_view, {"fmt": "csv"}, name="export_csv"),
     path("export.xlsx", views.actor_export_view, {"fmt": "xlsx"}, name="export_xlsx"),
     path("carte.geojson", views.actor_geojson_view, name="geojson"),
+    path("publication/", views.actor_publish_bulk_view, name="publish_bulk"),
     path("sources/", views.source_list_view, name="sources"),
     path("fournisseurs-potentiels/", views.potential_suppliers_view, name="potential_suppliers"),
     path("<int:pk>/", views.actor_detail_view, name="detail"),

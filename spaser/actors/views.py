@@ -50,9 +50,11 @@ def _search_page(request, *, public: bool, template: str, extra=None):
     form, hits, by_distance, base = _search(request, public=public)
     page = Paginator(hits, PAGE_SIZE).get_page(request.GET.get("page"))
     actors = selectors.actors_list_rows(list(page.object_list), base)
+    full_query = request.GET.urlencode()
     query = request.GET.copy()
     query.pop("page", None)
     context = {
+        "full_query": full_query,
         "form": form,
         "page": page,
         "actors": actors,
@@ -60,6 +62,7 @@ def _search_page(request, *, public: bool, template: str, extra=None):
         "centre": form.cleaned_data.get("centre") if form.is_bound and form.is_valid() else None,
         "query": query.urlencode(),
         "public": public,
+        "can_publish": False,
         "map": _map_settings(),
         **(extra or {}),
     }
@@ -69,7 +72,31 @@ def _search_page(request, *, public: bool, template: str, extra=None):
 @require_GET
 @role_required()
 def actor_search_view(request):
-    return _search_page(request, public=False, template="actors/search.html")
+    can_publish = bool(request.roles & set(IMPORTERS))
+    return _search_page(request, public=False, template="actors/search.html", extra={"can_publish": can_publish})
+
+
+BULK_MAX = 500
+
+
+@require_POST
+@role_required(*IMPORTERS)
+def actor_publish_bulk_view(request):
+    """Publishes or withdraws the actors ticked in the list, then comes back to the same search."""
+    ids = sorted({int(value) for value in request.POST.getlist("actor") if value.isdigit()})
+    published = request.POST.get("published") == "1"
+    if not ids:
+        messages.error(request, "Cochez au moins un acteur dans la liste.")
+    elif len(ids) > BULK_MAX:
+        messages.error(request, f"Au plus {BULK_MAX} acteurs à la fois.")
+    else:
+        visible = list(Actor.objects.visible_to(request.user).filter(pk__in=ids).values_list("pk", flat=True))
+        changed = services.actors_publish(actor_ids=visible, by=request.user, published=published)
+        verb = "publié" if published else "retiré de la carte publique"
+        messages.success(request, f"{changed} acteur{'s' if changed > 1 else ''} {verb}{'s' if changed > 1 else ''}.")
+    query = request.POST.get("query", "")
+    url = reverse("actors:search")
+    return redirect(f"{url}?{query}" if query else url)
 
 
 @require_GET

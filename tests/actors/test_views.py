@@ -242,3 +242,93 @@ def test_import_page_shows_the_progress_of_a_running_step(client, geo, member_of
     ActorImport.objects.filter(pk=batch.pk).update(running="")
     fragment = client.get(reverse("actors:import_progress", args=[batch.pk]), headers={"HX-Request": "true"})
     assert fragment["HX-Refresh"] == "true"
+
+
+def _correction_data(form, **changes):
+    data = {name: form.initial.get(name) if form.initial.get(name) is not None else "" for name in form.FIELDS}
+    data.update(
+        kinds=[kind.pk for kind in form.initial["kinds"]],
+        natures=form.initial["natures"],
+        labels=form.initial["labels"],
+        families=[family.pk for family in form.initial["families"]],
+        area_codes=form.initial["area_codes"],
+        reason="Vérifié auprès de la structure",
+    )
+    data.update(changes)
+    return data
+
+
+def test_correction_form_covers_natures_labels_families_commune_and_area(client, geo, member_of, families):
+    client.force_login(member_of(Role.BUYER))
+    actor = make_actor("Ressourcerie", commune=geo["Tours"], kinds=["ressourcerie"], natures=["waste:deee"])
+    url = reverse("actors:correct", args=[actor.pk])
+    form = client.get(url).context["form"]
+    data = _correction_data(
+        form,
+        natures=["waste:deee", "waste:mobilier"],
+        labels=["label:bio"],
+        families=[families["MOBILIER"].pk],
+        commune_code="28134",
+        area_kind="departements",
+        area_codes="28, 37",
+    )
+    assert client.post(url, data).status_code == 302
+    actor.refresh_from_db()
+    assert actor.corrections == {
+        "natures": ["label:bio", "waste:deee", "waste:mobilier"],
+        "families": ["MOBILIER"],
+        "commune_code": "28134",
+        "area_kind": "departements",
+        "area_codes": ["28", "37"],
+    }
+    assert actor.commune == geo["Dreux"] and actor.area_codes == ["28", "37"]
+    assert sorted(f"{n.axis}:{n.code}" for n in actor.natures.all()) == actor.corrections["natures"]
+    assert actor.records.get().values["natures"] == ["waste:deee"]  # the imported layer is untouched
+    assert actor.history.first().history_change_reason == "Vérifié auprès de la structure"
+    detail = client.get(reverse("actors:detail", args=[actor.pk])).content.decode()
+    assert "Mobilier" in detail and "Départements" in detail
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        ({"area_kind": "communes", "area_codes": "37261, 99999"}, "area_codes", "inconnu : 99999"),
+        ({"area_kind": "departements", "area_codes": ""}, "area_codes", "au moins un code"),
+        ({"area_kind": "radius", "area_radius_km": ""}, "area_radius_km", "Indiquez le rayon"),
+        ({"area_kind": "national", "area_codes": "37"}, "area_codes", "ne s'indiquent que"),
+        ({"commune_code": "00000"}, "commune_code", "Aucune commune"),
+    ],
+)
+def test_correction_form_names_the_bad_field(client, geo, member_of, changes, field, message):
+    client.force_login(member_of(Role.BUYER))
+    actor = make_actor("Atelier", commune=geo["Tours"])
+    url = reverse("actors:correct", args=[actor.pk])
+    response = client.post(url, _correction_data(client.get(url).context["form"], **changes))
+    assert response.status_code == 200
+    assert message in " ".join(response.context["form"].errors[field])
+    actor.refresh_from_db()
+    assert actor.corrections == {}  # nothing half-saved
+
+
+def test_bulk_publication_from_the_list_for_administrators_only(client, geo, member_of):
+    tours = geo["Tours"]
+    first = make_actor("Premier", commune=tours)
+    second = make_actor("Second", commune=tours)
+    other = make_actor("Autre", commune=tours)
+    client.force_login(member_of(Role.BUYER))
+    assert "publication-groupee" not in client.get(reverse("actors:search")).content.decode()
+    assert client.post(reverse("actors:publish_bulk"), {"actor": [first.pk], "published": "1"}).status_code == 403
+    client.force_login(member_of(Role.ADMIN))
+    page = client.get(reverse("actors:search"), {"lieu": "Tours"}).content.decode()
+    assert 'id="publication-groupee"' in page and "Sélectionner Premier" in page
+    response = client.post(
+        reverse("actors:publish_bulk"), {"actor": [first.pk, second.pk], "published": "1", "query": "lieu=Tours"}
+    )
+    assert response.url == reverse("actors:search") + "?lieu=Tours"
+    assert set(Actor.objects.filter(is_published=True).values_list("pk", flat=True)) == {first.pk, second.pk}
+    assert Actor.objects.get(pk=first.pk).history.first().history_change_reason == "Publication sur la carte publique"
+    client.post(reverse("actors:publish_bulk"), {"actor": [second.pk, other.pk], "published": "0"})
+    assert set(Actor.objects.filter(is_published=True).values_list("pk", flat=True)) == {first.pk}
+    public = client.get(reverse("actors:public_map")).content.decode()
+    shown = {actor.pk for actor in (first, second, other) if f'data-actor-id="{actor.pk}"' in public}
+    assert shown == {first.pk}

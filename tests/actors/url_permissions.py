@@ -58,6 +58,12 @@ EXPECTATIONS = [
         kwargs=_actor,
         status={"anonymous": 302, "admin": 302, "environment": 302, "outsider": 302, "*": 403},
     ),
+    Expect(
+        "actors:publish_bulk",
+        method="post",
+        data={"published": "1"},  # nothing ticked: a message, then back to the list
+        status={"anonymous": 302, "admin": 302, "environment": 302, "outsider": 302, "*": 403},
+    ),
     Expect("actors:import_list", status=IMPORTERS_GET),
     Expect("actors:import_create", status=IMPORTERS_GET),
     Expect("actors:import_detail", kwargs=_import, status=IMPORT_OF_ORGANISATION_GET),
