@@ -7,6 +7,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
+from django.core.exceptions import FieldDoesNotExist
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -175,6 +176,19 @@ def _contracts_won(actor, request):
     return ours[:50], won.exclude(buyer=request.organisation).count()
 
 
+def _correction_rows(actor) -> list[tuple[str, str, str]]:
+    """(field, French label, value as text) of each agent's correction, for the detail page."""
+    rows = []
+    for key, value in actor.corrections.items():
+        try:
+            label = str(Actor._meta.get_field(key).verbose_name)
+        except FieldDoesNotExist:  # commune_code is a correction key, not a model field
+            label = "code INSEE de la commune" if key == "commune_code" else key
+        text = ", ".join(str(item) for item in value) if isinstance(value, list) else str(value)
+        rows.append((key, label[:1].upper() + label[1:], text))
+    return rows
+
+
 @require_GET
 @role_required()
 def actor_detail_view(request, pk):
@@ -189,6 +203,7 @@ def actor_detail_view(request, pk):
             "history": actor.history.select_related("history_user").order_by("-history_date")[:20],
             "contracts": ours,
             "contracts_elsewhere": elsewhere,
+            "corrections": _correction_rows(actor),
             "can_correct": bool(request.roles & set(CORRECTORS)),
             "can_publish": bool(request.roles & set(IMPORTERS)),
             "public": False,

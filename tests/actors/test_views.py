@@ -287,6 +287,7 @@ def test_correction_form_covers_natures_labels_families_commune_and_area(client,
     assert actor.history.first().history_change_reason == "Vérifié auprès de la structure"
     detail = client.get(reverse("actors:detail", args=[actor.pk])).content.decode()
     assert "Mobilier" in detail and "Départements" in detail
+    assert "Code INSEE de la commune : 28134" in detail and "Familles d&#x27;achat servies : MOBILIER" in detail
 
 
 @pytest.mark.parametrize(
