@@ -112,7 +112,9 @@ def child(args):
                 **area,
             )
             batch.append(actor)
-            areas.extend(ActorArea(actor_id=next_id, key=key) for key in sorted(area_keys(actor)))
+            areas.extend(
+                ActorArea(actor_id=next_id, key=key, kind_codes=actor.kind_codes) for key in sorted(area_keys(actor))
+            )
             links.extend(through(actor_id=next_id, kind_id=kinds[code]) for code in chosen)
             next_id += 1
             if len(batch) == 5000:

@@ -63,6 +63,17 @@ def coarse_cell_of(latitude: float, longitude: float) -> int:
     return math.floor(latitude) * 1_000 + math.floor(longitude)
 
 
+def coarse_of_cell(cell: int) -> int:
+    """The 1° cell holding a 0.1° cell (the same as `coarse_cell_of` of any point of it)."""
+    column = cell_column(cell)
+    row = (cell - column) // 10_000
+    return (row // CELLS_PER_DEGREE) * 1_000 + column // CELLS_PER_DEGREE
+
+
+def coarse_cell_column(cell: int) -> int:
+    return (cell + 500) % 1_000 - 500
+
+
 def coarse_cells_in_box(south: float, north: float, west: float, east: float) -> list[int]:
     rows = range(math.floor(south), math.floor(north) + 1)
     columns = range(math.floor(west), math.floor(east) + 1)

@@ -201,21 +201,27 @@ class ActorArea(models.Model):
 
     actor = models.ForeignKey(Actor, verbose_name="acteur", on_delete=models.CASCADE, related_name="area_keys")
     key = models.CharField("clé de zone", max_length=20)
+    # The actor's kinds, repeated so that a kind filter narrows the candidates in the index, before any actor
+    # row is read (measured: 1,500 candidate rows read per search around a place without it).
+    kind_codes = models.CharField("codes des types", max_length=255, blank=True)
 
     class Meta:
         verbose_name = "clé de zone d'intervention"
         verbose_name_plural = "clés de zone d'intervention"
         constraints = [models.UniqueConstraint(fields=["key", "actor"], name="actorarea_unique_key")]
+        indexes = [models.Index(fields=["key", "kind_codes", "actor"], name="actorarea_key_kind_idx")]
 
     def __str__(self):
         return self.key
 
 
 class ActorCellCount(models.Model):
-    """Actors per 0.1° cell, per kind ("" = all kinds) and publication: the clusters of the map at low zoom are
-    read from these few thousand rows instead of grouping 500,000 actors. Kept in step by `actor_recompute`
+    """Actors per cell, per kind ("" = all kinds) and publication: the clusters of the map are read from these
+    rows instead of grouping 500,000 actors. Two levels: 0.1° cells (regional boxes) and 1° cells (France:
+    a few hundred rows instead of 13,000). Kept in step by `actor_recompute`
     and `actor_publish` (deltas), rebuilt from scratch by `services.cell_counts_rebuild`."""
 
+    level = models.PositiveSmallIntegerField("niveau", default=0, help_text="0 : mailles de 0,1° ; 1 : mailles de 1°")
     cell = models.IntegerField("maille")
     kind = models.CharField("code du type (vide : tous)", max_length=30, blank=True)
     is_published = models.BooleanField("publiés")
@@ -227,7 +233,7 @@ class ActorCellCount(models.Model):
         verbose_name = "compte d'acteurs par maille"
         verbose_name_plural = "comptes d'acteurs par maille"
         constraints = [
-            models.UniqueConstraint(fields=["kind", "is_published", "cell"], name="actorcellcount_unique"),
+            models.UniqueConstraint(fields=["level", "kind", "is_published", "cell"], name="actorcellcount_unique"),
             models.CheckConstraint(condition=Q(count__gte=0), name="actorcellcount_count_positive"),
         ]
 

@@ -105,6 +105,23 @@ class NameOrderedHits:
         return (Hit(pk, None) for pk in self.actors.values_list("pk", flat=True).iterator(chunk_size=2000))
 
 
+def _kind_codes(filters: ActorFilters) -> set[str] | None:
+    """The kind codes asked for (kinds and groups of kinds), None when any kind will do."""
+    if not filters.kinds and not filters.groups:
+        return None
+    codes = set(filters.kinds)
+    if filters.groups:
+        codes |= set(Kind.objects.filter(group__in=filters.groups).values_list("code", flat=True))
+    return codes
+
+
+def _kind_condition(codes) -> Q:
+    condition = Q()
+    for code in sorted(codes):
+        condition |= Q(kind_codes__contains=f"|{code}|")
+    return condition
+
+
 def _filtered(filters: ActorFilters, base, *, located: bool = True):
     """`located=False` leaves out the filters on the actor's own address (département, commune)."""
     actors = base
@@ -112,16 +129,11 @@ def _filtered(filters: ActorFilters, base, *, located: bool = True):
         actors = actors.published()
     if filters.demo is not None:
         actors = actors.filter(is_demo=filters.demo)
-    kind_codes = set(filters.kinds)
-    if filters.groups:
-        kind_codes |= set(Kind.objects.filter(group__in=filters.groups).values_list("code", flat=True))
+    kind_codes = _kind_codes(filters)
+    if kind_codes is not None:
         if not kind_codes:
             return actors.none()
-    if kind_codes:
-        condition = Q()
-        for code in sorted(kind_codes):
-            condition |= Q(kind_codes__contains=f"|{code}|")
-        actors = actors.filter(condition)
+        actors = actors.filter(_kind_condition(kind_codes))
     if filters.natures:
         condition = Q()
         for key in filters.natures:
@@ -236,9 +248,11 @@ def _area_hits(filters: ActorFilters, base) -> list[tuple[int, str, float | None
     keys |= {f"c:{code}" for code, _ in zone}
     keys |= {f"d:{departement}" for _, departement in zone if departement}
     keys |= {f"g:{cell}" for cell in geometry.coarse_cells_in_box(*box)}
-    candidates = _filtered(filters, base, located=False).filter(
-        pk__in=ActorArea.objects.filter(key__in=sorted(keys)).values("actor_id")
-    )
+    keyed = ActorArea.objects.filter(key__in=sorted(keys))
+    kind_codes = _kind_codes(filters)
+    if kind_codes:  # narrowed in the (key, kinds) index before any actor row is read
+        keyed = keyed.filter(_kind_condition(kind_codes))
+    candidates = _filtered(filters, base, located=False).filter(pk__in=keyed.values("actor_id"))
     hits = []
     columns = ("pk", "name", "latitude", "longitude", "area_kind", "area_radius_km")
     for pk, name, latitude, longitude, area_kind, area_radius in candidates.order_by().values_list(*columns):
@@ -341,21 +355,30 @@ def _counted_kind(filters: ActorFilters) -> str | None:
     return next(iter(codes), "")
 
 
+WIDE_BOX_SQUARE_DEGREES = 50  # wider boxes read the 1° counts (and skip the cell prefilter of live queries)
+
+
 def _counted_cells(kind: str, published_only: bool, bbox) -> list[tuple[int, float, float]]:
-    """(count, latitude sum, longitude sum) per 0.1° cell within `bbox`, from the maintained counts."""
-    counts = ActorCellCount.objects.filter(kind=kind, count__gt=0)
+    """(count, latitude sum, longitude sum) per cell within `bbox`, from the maintained counts: 1° cells for a
+    wide box (France: a few hundred rows), 0.1° cells for a regional one."""
+    wide = bbox is None or (bbox[2] - bbox[0]) * (bbox[3] - bbox[1]) >= WIDE_BOX_SQUARE_DEGREES
+    counts = ActorCellCount.objects.filter(level=1 if wide else 0, kind=kind, count__gt=0)
     if published_only:
         counts = counts.filter(is_published=True)
     if bbox is not None:
         west, south, east, north = bbox
-        low = geometry.cell_of(south, west)
-        high = geometry.cell_of(north, east)
+        if wide:
+            low, high = geometry.coarse_cell_of(south, west), geometry.coarse_cell_of(north, east)
+            first_column, last_column, column_of = math.floor(west), math.floor(east), geometry.coarse_cell_column
+        else:
+            low, high = geometry.cell_of(south, west), geometry.cell_of(north, east)
+            first_column = math.floor(west * geometry.CELLS_PER_DEGREE)
+            last_column = math.floor(east * geometry.CELLS_PER_DEGREE)
+            column_of = geometry.cell_column
         counts = counts.filter(cell__gte=low, cell__lte=high)  # whole rows of cells; columns checked below
-        first_column = math.floor(west * geometry.CELLS_PER_DEGREE)
-        last_column = math.floor(east * geometry.CELLS_PER_DEGREE)
     per_cell: dict[int, list] = {}
     for cell, n, lat, lon in counts.order_by().values_list("cell", "count", "latitude_sum", "longitude_sum"):
-        if bbox is not None and not first_column <= geometry.cell_column(cell) <= last_column:
+        if bbox is not None and not first_column <= column_of(cell) <= last_column:
             continue
         entry = per_cell.setdefault(cell, [0, 0.0, 0.0])
         entry[0] += n
@@ -403,7 +426,7 @@ def map_features(filters: ActorFilters, base, *, bbox: tuple[float, float, float
     if bbox is not None:
         west, south, east, north = bbox
         actors = actors.filter(latitude__gte=south, latitude__lte=north, longitude__gte=west, longitude__lte=east)
-        if (north - south) * (east - west) < 50:  # the cell prefilter pays only for regional boxes
+        if (north - south) * (east - west) < WIDE_BOX_SQUARE_DEGREES:  # the cell prefilter pays for regional boxes
             actors = actors.filter(cell__in=geometry.cells_in_box(south, north, west, east))
     # order_by(): the model's default ordering (name) made the database sort every matching row first.
     rows = list(actors.order_by().values_list(*columns)[: MAX_MAP_FEATURES + 1])

@@ -325,13 +325,16 @@ def _cell_counts_shift(state: tuple, sign: int) -> None:
     cell, latitude, longitude, kind_codes, published = state
     if cell is None or latitude is None or longitude is None:
         return
-    for kind in ["", *(code for code in (kind_codes or "").split("|") if code)]:
-        row, _ = ActorCellCount.objects.get_or_create(cell=cell, kind=kind, is_published=published)
-        ActorCellCount.objects.filter(pk=row.pk).update(
-            count=F("count") + sign,
-            latitude_sum=F("latitude_sum") + sign * latitude,
-            longitude_sum=F("longitude_sum") + sign * longitude,
-        )
+    for level, level_cell in ((0, cell), (1, geometry.coarse_of_cell(cell))):
+        for kind in ["", *(code for code in (kind_codes or "").split("|") if code)]:
+            row, _ = ActorCellCount.objects.get_or_create(
+                level=level, cell=level_cell, kind=kind, is_published=published
+            )
+            ActorCellCount.objects.filter(pk=row.pk).update(
+                count=F("count") + sign,
+                latitude_sum=F("latitude_sum") + sign * latitude,
+                longitude_sum=F("longitude_sum") + sign * longitude,
+            )
 
 
 def cell_counts_update(before: tuple | None, after: tuple) -> None:
@@ -353,15 +356,24 @@ def cell_counts_rebuild() -> int:
         n=Count("pk"), lat=Sum("latitude"), lon=Sum("longitude")
     )
     for row in per_cell.iterator(chunk_size=5000):
-        for kind in ["", *(code for code in row["kind_codes"].split("|") if code)]:
-            entry = counts.setdefault((row["cell"], kind, row["is_published"]), [0, 0.0, 0.0])
-            entry[0] += row["n"]
-            entry[1] += row["lat"]
-            entry[2] += row["lon"]
+        for level, cell in ((0, row["cell"]), (1, geometry.coarse_of_cell(row["cell"]))):
+            for kind in ["", *(code for code in row["kind_codes"].split("|") if code)]:
+                entry = counts.setdefault((level, cell, kind, row["is_published"]), [0, 0.0, 0.0])
+                entry[0] += row["n"]
+                entry[1] += row["lat"]
+                entry[2] += row["lon"]
     ActorCellCount.objects.bulk_create(
         [
-            ActorCellCount(cell=cell, kind=kind, is_published=published, count=n, latitude_sum=lat, longitude_sum=lon)
-            for (cell, kind, published), (n, lat, lon) in counts.items()
+            ActorCellCount(
+                level=level,
+                cell=cell,
+                kind=kind,
+                is_published=published,
+                count=n,
+                latitude_sum=lat,
+                longitude_sum=lon,
+            )
+            for (level, cell, kind, published), (n, lat, lon) in counts.items()
         ],
         batch_size=5000,
     )
@@ -384,11 +396,13 @@ def area_keys(actor: Actor) -> set[str]:
 
 
 def _area_keys_write(actor: Actor) -> None:
-    wanted = area_keys(actor)
-    current = set(actor.area_keys.values_list("key", flat=True))
+    wanted = {(key, actor.kind_codes) for key in area_keys(actor)}
+    current = set(actor.area_keys.values_list("key", "kind_codes"))
     if wanted != current:
-        actor.area_keys.filter(key__in=current - wanted).delete()
-        ActorArea.objects.bulk_create([ActorArea(actor=actor, key=key) for key in sorted(wanted - current)])
+        actor.area_keys.all().delete()
+        ActorArea.objects.bulk_create(
+            [ActorArea(actor=actor, key=key, kind_codes=kind_codes) for key, kind_codes in sorted(wanted)]
+        )
 
 
 def actor_recompute(*, actor: Actor, lookup: CommuneLookup | None = None, family_ids: dict | None = None) -> Actor:

@@ -2,7 +2,7 @@
 
 import pytest
 
-from spaser.actors import selectors, services
+from spaser.actors import geometry, selectors, services
 from spaser.actors.models import Actor, ActorCellCount
 from spaser.actors.selectors import ActorFilters, Centre, actors_search, map_features
 from tests.actors.factories import make_actor, point_at
@@ -65,13 +65,20 @@ def test_area_keys_follow_corrections(geo):
     assert _found(centre=_centre(tours), radius_km=5) == {}
     services.actor_correct(actor=actor, by=None, changes={"area_kind": "departements", "area_codes": ["37"]})
     assert _found(centre=_centre(tours), radius_km=5) == {"Corrigé": True}
+    assert _found(kinds=["ei"], centre=_centre(tours), radius_km=5) == {}
+    services.actor_correct(actor=actor, by=None, changes={"kinds": ["ei"]})  # the area keys follow the kinds
+    assert _found(kinds=["ei"], centre=_centre(tours), radius_km=5) == {"Corrigé": True}
     services.actor_correction_remove(actor=actor, by=None, field_name="area_kind")
     assert _found(centre=_centre(tours), radius_km=5) == {}
 
 
 def _counts():
     return {
-        (row.cell, row.kind, row.is_published): (row.count, round(row.latitude_sum, 9), round(row.longitude_sum, 9))
+        (row.level, row.cell, row.kind, row.is_published): (
+            row.count,
+            round(row.latitude_sum, 9),
+            round(row.longitude_sum, 9),
+        )
         for row in ActorCellCount.objects.filter(count__gt=0)
     }
 
@@ -87,8 +94,11 @@ def test_cell_counts_kept_by_the_services_equal_a_full_recount(geo):
     services.actors_publish(actor_ids=[first.pk, second.pk], by=None, published=True)
     services.actor_publish(actor=first, by=None, published=False)
     kept = _counts()
-    assert sum(n for (_, kind, _), (n, _, _) in kept.items() if kind == "") == 2
-    assert kept[(Actor.objects.get(pk=second.pk).cell, "aci", True)][0] == 1
+    for level in (0, 1):
+        assert sum(n for (lvl, _, kind, _), (n, _, _) in kept.items() if kind == "" and lvl == level) == 2
+    moved = Actor.objects.get(pk=second.pk)
+    assert kept[(0, moved.cell, "aci", True)][0] == 1
+    assert kept[(1, geometry.coarse_cell_of(moved.latitude, moved.longitude), "aci", True)][0] == 1
     services.cell_counts_rebuild()
     assert _counts() == kept
 
@@ -113,3 +123,18 @@ def test_clusters_from_the_counts_equal_clusters_from_the_actors(geo, monkeypatc
         assert sorted(tuple(f["geometry"]["coordinates"]) for f in from_counts["features"]) == sorted(
             tuple(f["geometry"]["coordinates"]) for f in live["features"]
         )
+
+
+def test_wide_boxes_read_the_one_degree_counts(geo, monkeypatch):
+    for index, name in enumerate(["Tours", "Dreux", "Orléans", "Bourges", "Blois", "Châteauroux"]):
+        make_actor(f"Acteur {index}", commune=geo[name], kinds=["ei"])
+    make_actor("Hors de la boîte", latitude=43.3, longitude=5.4, commune=geo["Tours"])  # Marseille
+    monkeypatch.setattr(selectors, "MAX_MAP_FEATURES", 3)
+    queries = []
+    original = selectors._counted_cells
+    monkeypatch.setattr(selectors, "_counted_cells", lambda *a: queries.append(a) or original(*a))
+    wide = map_features(ActorFilters(), Actor.objects.all(), bbox=(-2.0, 45.0, 8.0, 51.0))  # 60 square degrees
+    assert wide["clustered"] and sum(f["properties"]["count"] for f in wide["features"]) == 6
+    france = map_features(ActorFilters(), Actor.objects.all(), bbox=None)
+    assert sum(f["properties"]["count"] for f in france["features"]) == 7
+    assert len(queries) == 2
