@@ -229,8 +229,9 @@ def main():
     parser.add_argument(
         "--keep",
         metavar="DIR",
-        help="SQLite only: keep the database in DIR and reuse it when it already holds the actors "
-        "(to measure several versions of the queries without writing 500,000 actors each time)",
+        help="keep the databases (SQLite in DIR, PostgreSQL's spaser_actors_bench) and reuse them when they "
+        "already hold the actors (to measure several versions of the queries without writing 500,000 actors "
+        "each time)",
     )
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -247,8 +248,18 @@ def main():
             env["DJANGO_DEBUG"] = "False"  # DEBUG keeps every query in memory
             if database == "postgres":
                 name = "spaser_actors_bench"
-                subprocess.run(["psql", pg_url + "/postgres", "-qc", f"DROP DATABASE IF EXISTS {name}"], check=True)
-                subprocess.run(["psql", pg_url + "/postgres", "-qc", f"CREATE DATABASE {name}"], check=True)
+                if not args.keep:
+                    subprocess.run(
+                        ["psql", pg_url + "/postgres", "-qc", f"DROP DATABASE IF EXISTS {name}"], check=True
+                    )
+                exists = subprocess.run(
+                    ["psql", pg_url + "/postgres", "-tAc", f"SELECT 1 FROM pg_database WHERE datname = '{name}'"],
+                    check=True,
+                    capture_output=True,
+                    text=True,
+                ).stdout.strip()
+                if not exists:
+                    subprocess.run(["psql", pg_url + "/postgres", "-qc", f"CREATE DATABASE {name}"], check=True)
                 env["DATABASE_URL"] = f"{pg_url}/{name}"
             else:
                 env["DATABASE_URL"] = f"sqlite:///{tmp}/bench.sqlite3"
@@ -263,7 +274,7 @@ def main():
                 str(args.queries),
             ]
             subprocess.run(command, env=env, check=True, cwd=ROOT)
-            if database == "postgres":
+            if database == "postgres" and not args.keep:
                 subprocess.run(["psql", pg_url + "/postgres", "-qc", f"DROP DATABASE IF EXISTS {name}"], check=True)
 
 

@@ -252,7 +252,12 @@ def _area_hits(filters: ActorFilters, base) -> list[tuple[int, str, float | None
     kind_codes = _kind_codes(filters)
     if kind_codes:  # narrowed in the (key, kinds) index before any actor row is read
         keyed = keyed.filter(_kind_condition(kind_codes))
-    candidates = _filtered(filters, base, located=False).filter(pk__in=keyed.values("actor_id"))
+    # A list of ids, not a subquery: PostgreSQL then reads the actors by primary key instead of risking a
+    # scan of the whole table when it misjudges the subquery's size.
+    candidate_ids = sorted(set(keyed.values_list("actor_id", flat=True)))
+    if not candidate_ids:
+        return []
+    candidates = _filtered(filters, base, located=False).filter(pk__in=candidate_ids)
     hits = []
     columns = ("pk", "name", "latitude", "longitude", "area_kind", "area_radius_km")
     for pk, name, latitude, longitude, area_kind, area_radius in candidates.order_by().values_list(*columns):
