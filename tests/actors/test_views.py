@@ -233,7 +233,7 @@ def test_import_page_shows_the_progress_of_a_running_step(client, geo, member_of
     )
     monkeypatch.setattr(progress, "read", lambda batch_id: {"done": 4000, "total": 16000})
     page = client.get(reverse("actors:import_detail", args=[batch.pk])).content.decode()
-    assert "Import en cours dans le worker" in page and "4000 lignes sur 16000 (25 %)" in page
+    assert "Import en cours en arrière-plan" in page and "4000 lignes sur 16000 (25 %)" in page
     assert "Confirmer l&#x27;import" not in page  # no second confirmation while the first one runs
     response = client.post(reverse("actors:import_confirm", args=[batch.pk]))
     assert response.status_code == 302 and ActorImport.objects.get(pk=batch.pk).status == "preview"
