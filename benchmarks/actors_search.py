@@ -55,8 +55,8 @@ def child(args):
     from spaser.accounts.enums import Role
     from spaser.accounts.models import Membership, User
     from spaser.actors import geometry, selectors
-    from spaser.actors.models import Actor, Kind
-    from spaser.actors.services import data_version_bump, fold, taxonomy_load
+    from spaser.actors.models import Actor, ActorArea, Kind
+    from spaser.actors.services import area_keys, cell_counts_rebuild, data_version_bump, fold, taxonomy_load
     from spaser.geo.models import Commune
     from spaser.geo.services import geo_load_reference
 
@@ -64,6 +64,12 @@ def child(args):
     started = time.perf_counter()
     call_command("migrate", verbosity=0, skip_checks=True)
     call_command("createcachetable", verbosity=0)
+    if Actor.objects.count() == args.actors:
+        print("  base conservée réutilisée (--keep)", flush=True)
+        generate = False
+    else:
+        Actor.objects.all().delete()
+        generate = True
     geo_load_reference()
     taxonomy_load()
     kinds = {kind.code: kind.pk for kind in Kind.objects.all()}
@@ -71,17 +77,27 @@ def child(args):
     metropolitan = [c for c in communes if geometry.in_france(c[2], c[3]) and c[2] > 41]
     print(f"  référentiel chargé en {time.perf_counter() - started:.0f} s", flush=True)
     started = time.perf_counter()
-    through = Actor.kinds.through
-    batch, links = [], []
-    next_id = 1
-    for index in range(args.actors):
-        commune_pk, commune_name, lat, lon = rng.choice(metropolitan)
-        lat += rng.uniform(-0.02, 0.02)
-        lon += rng.uniform(-0.03, 0.03)
-        chosen = rng.sample(KINDS, rng.choice((1, 1, 2)))
-        name = f"{rng.choice(WORDS).capitalize()} {rng.choice(WORDS)} {index}"
-        batch.append(
-            Actor(
+    if generate:
+        through = Actor.kinds.through
+        batch, links, areas = [], [], []
+        departements = dict(Commune.objects.values_list("pk", "departement__code"))
+        next_id = 1
+        for index in range(args.actors):
+            commune_pk, commune_name, lat, lon = rng.choice(metropolitan)
+            lat += rng.uniform(-0.02, 0.02)
+            lon += rng.uniform(-0.03, 0.03)
+            chosen = rng.sample(KINDS, rng.choice((1, 1, 2)))
+            name = f"{rng.choice(WORDS).capitalize()} {rng.choice(WORDS)} {index}"
+            # 2 % intervene in their département and the next one, 1 % within 20 to 100 km of their address.
+            area = {}
+            draw = rng.random()
+            if draw < 0.02:
+                departement = departements[commune_pk]
+                neighbour = f"{int(departement) % 95 + 1:02d}" if departement.isdigit() else departement
+                area = {"area_kind": "departements", "area_codes": sorted({departement, neighbour})}
+            elif draw < 0.03:
+                area = {"area_kind": "radius", "area_radius_km": rng.choice((20, 50, 100))}
+            actor = Actor(
                 id=next_id,
                 name=name,
                 city=commune_name,
@@ -93,26 +109,36 @@ def child(args):
                 kind_codes="|" + "|".join(sorted(chosen)) + "|",
                 search_text=fold(f"{name} {commune_name}"),
                 is_published=index % 3 == 0,
+                **area,
             )
-        )
-        links.extend(through(actor_id=next_id, kind_id=kinds[code]) for code in chosen)
-        next_id += 1
-        if len(batch) == 5000:
-            Actor.objects.bulk_create(batch)
-            through.objects.bulk_create(links)
-            batch, links = [], []
-    Actor.objects.bulk_create(batch)
-    through.objects.bulk_create(links)
-    with connection.cursor() as cursor:
-        # Statistics (and, on PostgreSQL, the visibility map that index-only scans need), as in a settled base.
-        cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
-    print(f"  {args.actors} acteurs écrits en {time.perf_counter() - started:.0f} s", flush=True)
+            batch.append(actor)
+            areas.extend(
+                ActorArea(actor_id=next_id, key=key, kind_codes=actor.kind_codes) for key in sorted(area_keys(actor))
+            )
+            links.extend(through(actor_id=next_id, kind_id=kinds[code]) for code in chosen)
+            next_id += 1
+            if len(batch) == 5000:
+                Actor.objects.bulk_create(batch)
+                through.objects.bulk_create(links)
+                ActorArea.objects.bulk_create(areas)
+                batch, links, areas = [], [], []
+        Actor.objects.bulk_create(batch)
+        through.objects.bulk_create(links)
+        ActorArea.objects.bulk_create(areas)
+        cell_counts_rebuild()  # the counts the services keep for the map's clusters
+        with connection.cursor() as cursor:
+            # Statistics (and, on PostgreSQL, the visibility map that index-only scans need), as in a settled base.
+            cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
+        print(f"  {args.actors} acteurs écrits en {time.perf_counter() - started:.0f} s", flush=True)
+    rng = random.Random(9)  # the queries are the same whether the actors were written now or kept
 
     from spaser.accounts.demo import home_organisation_ensure
 
     organisation = home_organisation_ensure()
-    user = User.objects.create_user(email="bench@example.fr", password="x" * 16)
-    Membership.objects.create(user=user, organisation=organisation, role=Role.BUYER)
+    user = User.objects.filter(email="bench@example.fr").first()
+    if user is None:
+        user = User.objects.create_user(email="bench@example.fr", password="x" * 16)
+        Membership.objects.create(user=user, organisation=organisation, role=Role.BUYER)
     client = Client()
     client.force_login(user)
 
@@ -133,7 +159,7 @@ def child(args):
             radius_km=30,
         )
         hits, _ = selectors.actors_search(filters, Actor.objects.all())
-        selectors.actors_page(hits[:50], Actor.objects.all())
+        selectors.actors_list_rows(hits[:50], Actor.objects.all())
         counts.append(len(hits))
 
     counts = []
@@ -200,6 +226,13 @@ def main():
     parser.add_argument("--actors", type=int, default=500_000)
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--databases", nargs="+", default=["sqlite", "postgres"], choices=["sqlite", "postgres"])
+    parser.add_argument(
+        "--keep",
+        metavar="DIR",
+        help="keep the databases (SQLite in DIR, PostgreSQL's spaser_actors_bench) and reuse them when they "
+        "already hold the actors (to measure several versions of the queries without writing 500,000 actors "
+        "each time)",
+    )
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -208,12 +241,25 @@ def main():
     pg_url = os.environ.get("PG_URL", "postgres://postgres@127.0.0.1:5432")
     for database in args.databases:
         with tempfile.TemporaryDirectory(prefix="spaser-actors-bench-") as tmp:
+            if args.keep and database == "sqlite":
+                Path(args.keep).mkdir(parents=True, exist_ok=True)
+                tmp = args.keep
             env = {**os.environ, "SPASER_VAR_DIR": tmp, "DJANGO_SETTINGS_MODULE": "config.settings.dev"}
             env["DJANGO_DEBUG"] = "False"  # DEBUG keeps every query in memory
             if database == "postgres":
                 name = "spaser_actors_bench"
-                subprocess.run(["psql", pg_url + "/postgres", "-qc", f"DROP DATABASE IF EXISTS {name}"], check=True)
-                subprocess.run(["psql", pg_url + "/postgres", "-qc", f"CREATE DATABASE {name}"], check=True)
+                if not args.keep:
+                    subprocess.run(
+                        ["psql", pg_url + "/postgres", "-qc", f"DROP DATABASE IF EXISTS {name}"], check=True
+                    )
+                exists = subprocess.run(
+                    ["psql", pg_url + "/postgres", "-tAc", f"SELECT 1 FROM pg_database WHERE datname = '{name}'"],
+                    check=True,
+                    capture_output=True,
+                    text=True,
+                ).stdout.strip()
+                if not exists:
+                    subprocess.run(["psql", pg_url + "/postgres", "-qc", f"CREATE DATABASE {name}"], check=True)
                 env["DATABASE_URL"] = f"{pg_url}/{name}"
             else:
                 env["DATABASE_URL"] = f"sqlite:///{tmp}/bench.sqlite3"
@@ -228,7 +274,7 @@ def main():
                 str(args.queries),
             ]
             subprocess.run(command, env=env, check=True, cwd=ROOT)
-            if database == "postgres":
+            if database == "postgres" and not args.keep:
                 subprocess.run(["psql", pg_url + "/postgres", "-qc", f"DROP DATABASE IF EXISTS {name}"], check=True)
 
 

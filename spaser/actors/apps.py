@@ -7,6 +7,16 @@ class ActorsConfig(AppConfig):
     verbose_name = "Acteurs responsables (ESS, insertion, économie circulaire, alimentation locale)"
     bootstrap_order = 60
 
+    def ready(self):
+        from django.db.models.signals import post_delete, post_save
+
+        from spaser.actors.selectors import commune_grid_reset
+
+        # The in-memory grid of commune centroids (intervention-area search) is rebuilt after any change made
+        # in this process; other processes rebuild theirs within the hour (COMMUNE_GRID_SECONDS).
+        post_save.connect(commune_grid_reset, sender="geo.Commune", dispatch_uid="actors-commune-grid-save")
+        post_delete.connect(commune_grid_reset, sender="geo.Commune", dispatch_uid="actors-commune-grid-delete")
+
     def bootstrap(self, *, stdout, demo):
         from spaser.actors.loaders import builtin_load
 

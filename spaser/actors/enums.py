@@ -46,6 +46,14 @@ class ImportStatus(models.TextChoices):
     CANCELLED = "cancelled", "Abandonné"
 
 
+class ImportStep(models.TextChoices):
+    """The step of a partner import that waits for (or runs in) the worker."""
+
+    NONE = "", "Aucune"
+    PREVIEW = "preview", "Aperçu"
+    CONFIRM = "confirm", "Import"
+
+
 class RowOutcome(models.TextChoices):
     CREATE = "create", "Nouvel acteur"
     MERGE = "merge", "Fusionné avec un acteur existant"

@@ -35,6 +35,11 @@ def cell_of(latitude: float | None, longitude: float | None) -> int | None:
     return row * 10_000 + column  # column stays within ±1,800, so rows never collide
 
 
+def cell_column(cell: int) -> int:
+    """The longitude column of a cell made by `cell_of` (columns stay within ±1,800)."""
+    return (cell + 5_000) % 10_000 - 5_000
+
+
 def bounding_box(latitude: float, longitude: float, radius_km: float) -> tuple[float, float, float, float]:
     """(south, north, west, east) containing every point within `radius_km`, with a small safety margin."""
     dlat = math.degrees(radius_km / EARTH_RADIUS_KM) * 1.0001 + 1e-9
@@ -51,6 +56,28 @@ def cells_in_box(south: float, north: float, west: float, east: float) -> list[i
     rows = range(math.floor(south * CELLS_PER_DEGREE), math.floor(north * CELLS_PER_DEGREE) + 1)
     columns = range(math.floor(west * CELLS_PER_DEGREE), math.floor(east * CELLS_PER_DEGREE) + 1)
     return [row * 10_000 + column for row in rows for column in columns]
+
+
+def coarse_cell_of(latitude: float, longitude: float) -> int:
+    """A 1° cell: intervention radii (up to a few hundred km) are indexed by the few coarse cells they reach."""
+    return math.floor(latitude) * 1_000 + math.floor(longitude)
+
+
+def coarse_of_cell(cell: int) -> int:
+    """The 1° cell holding a 0.1° cell (the same as `coarse_cell_of` of any point of it)."""
+    column = cell_column(cell)
+    row = (cell - column) // 10_000
+    return (row // CELLS_PER_DEGREE) * 1_000 + column // CELLS_PER_DEGREE
+
+
+def coarse_cell_column(cell: int) -> int:
+    return (cell + 500) % 1_000 - 500
+
+
+def coarse_cells_in_box(south: float, north: float, west: float, east: float) -> list[int]:
+    rows = range(math.floor(south), math.floor(north) + 1)
+    columns = range(math.floor(west), math.floor(east) + 1)
+    return [row * 1_000 + column for row in rows for column in columns]
 
 
 def in_france(latitude: float, longitude: float) -> bool:

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from spaser.actors import geometry, services
-from spaser.actors.enums import ImportFormat, ImportStatus, RowOutcome, SourceKind
+from spaser.actors.enums import ImportFormat, ImportStatus, ImportStep, RowOutcome, SourceKind
 from spaser.actors.loaders import clean_siret
 from spaser.actors.models import ActorImport, ActorImportRow, Kind, Nature
 from spaser.core.validators import normalize_siret, siret_error
@@ -24,6 +24,7 @@ from spaser.core.validators import normalize_siret, siret_error
 logger = logging.getLogger(__name__)
 
 MAX_ROWS = 20_000
+PROGRESS_EVERY = 100  # lines between two progress reports
 MAX_BYTES = 10 * 1024 * 1024
 IGNORE = ""
 TARGETS = {
@@ -318,8 +319,27 @@ def actor_import_create(
         mapping=mapping,
         rows=rows,
     )
-    if is_json:
-        actor_import_preview(batch=batch, mapping=mapping)
+    if is_json:  # no column mapping: the preview starts at once, in the worker
+        actor_import_start(batch=batch, step=ImportStep.PREVIEW)
+    return batch
+
+
+def actor_import_start(*, batch: ActorImport, step: str, mapping: dict | None = None, by=None) -> ActorImport:
+    """Hands the preview (with `mapping`) or the confirmation (by `by`) to the worker, once this transaction
+    commits. Refused while another step of the batch runs, or once the batch left the preview."""
+    from spaser.actors.tasks import actor_import_task
+
+    updates = {"running": step, "error": ""}
+    if mapping is not None:
+        updates["mapping"] = mapping
+    if by is not None:
+        updates["confirmed_by"] = by
+    claimed = ActorImport.objects.filter(pk=batch.pk, status=ImportStatus.PREVIEW, running="").update(**updates)
+    if not claimed:
+        raise ValueError("Une étape de cet import est déjà en cours, ou l'import n'est plus en aperçu.")
+    for name, value in updates.items():
+        setattr(batch, name, value)
+    transaction.on_commit(lambda: actor_import_task(batch.pk))
     return batch
 
 
@@ -328,7 +348,7 @@ def _source_code(batch: ActorImport) -> str:
 
 
 @transaction.atomic
-def actor_import_preview(*, batch: ActorImport, mapping: dict) -> ActorImport:
+def actor_import_preview(*, batch: ActorImport, mapping: dict, on_progress=None) -> ActorImport:
     """Computes, for every line, what the confirmation would do. Writes only the verdicts, never actors."""
     if batch.status != ImportStatus.PREVIEW:
         raise ValueError("Cet import n'est plus en aperçu.")
@@ -342,7 +362,10 @@ def actor_import_preview(*, batch: ActorImport, mapping: dict) -> ActorImport:
     source = Source.objects.filter(code=_source_code(batch)).first()
     seen: dict[str, int] = {}
     verdicts = []
+    total = len(batch.rows)
     for number, raw in enumerate(batch.rows, start=2):  # line 1 holds the headers
+        if on_progress and (number - 2) % PROGRESS_EVERY == 0:
+            on_progress(number - 2, total)
         mapped = {}
         for header, target in mapping.items():
             if target and raw.get(header, "") != "":
@@ -383,7 +406,7 @@ def actor_import_preview(*, batch: ActorImport, mapping: dict) -> ActorImport:
 
 
 @transaction.atomic
-def actor_import_confirm(*, batch: ActorImport, by) -> ActorImport:
+def actor_import_confirm(*, batch: ActorImport, by, on_progress=None) -> ActorImport:
     """Writes the accepted lines (creations and merges) under a source carrying the licence and date."""
     batch = ActorImport.objects.select_for_update().get(pk=batch.pk)
     if batch.status != ImportStatus.PREVIEW:
@@ -398,7 +421,11 @@ def actor_import_confirm(*, batch: ActorImport, by) -> ActorImport:
         note=f"Fichier « {batch.file_name} » importé par {by}.",
     )
     index = services.ActorIndex()
-    for line in batch.lines.exclude(outcome=RowOutcome.REJECT).order_by("line"):
+    accepted = batch.lines.exclude(outcome=RowOutcome.REJECT).order_by("line")
+    total = accepted.count()
+    for done, line in enumerate(accepted.iterator(chunk_size=500)):
+        if on_progress and done % PROGRESS_EVERY == 0:
+            on_progress(done, total)
         actor, _ = services.record_apply(
             source=source,
             external_id=external_id_of(line.values),

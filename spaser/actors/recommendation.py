@@ -69,6 +69,7 @@ class PotentialSuppliers:
     insertion_actors: int
     demo_actors: int
     recommendation: Recommendation
+    area_actors: int = 0  # located farther, counted because their intervention area covers the place
     rules: dict = field(default_factory=dict)
 
     @property
@@ -173,6 +174,7 @@ def potential_suppliers(*, family_code: str, commune_code: str, radius_km: float
         disability_reservable=len(disability),
         insertion_actors=len(insertion_hits),
         demo_actors=demo,
+        area_actors=sum(1 for hit in hits if hit.in_area),
         recommendation=recommend(
             siae=len(siae),
             disability=len(disability),

@@ -2,12 +2,14 @@
 
 import math
 import re
+import time
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Q, Sum
 
 from spaser.actors import geometry
-from spaser.actors.models import Actor, Kind, Nature
+from spaser.actors.enums import AreaKind
+from spaser.actors.models import Actor, ActorArea, ActorCellCount, ActorRecord, Kind, Nature
 from spaser.actors.services import fold
 from spaser.geo.models import Commune, PostalCode
 
@@ -42,6 +44,7 @@ class ActorFilters:
 class Hit:
     actor_id: int
     distance_km: float | None
+    in_area: bool = False  # found because its intervention area covers the searched place, not by its address
 
 
 def place_find(text: str, *, departement: str = "") -> tuple[Centre | None, str]:
@@ -102,22 +105,35 @@ class NameOrderedHits:
         return (Hit(pk, None) for pk in self.actors.values_list("pk", flat=True).iterator(chunk_size=2000))
 
 
-def _filtered(filters: ActorFilters, base):
+def _kind_codes(filters: ActorFilters) -> set[str] | None:
+    """The kind codes asked for (kinds and groups of kinds), None when any kind will do."""
+    if not filters.kinds and not filters.groups:
+        return None
+    codes = set(filters.kinds)
+    if filters.groups:
+        codes |= set(Kind.objects.filter(group__in=filters.groups).values_list("code", flat=True))
+    return codes
+
+
+def _kind_condition(codes) -> Q:
+    condition = Q()
+    for code in sorted(codes):
+        condition |= Q(kind_codes__contains=f"|{code}|")
+    return condition
+
+
+def _filtered(filters: ActorFilters, base, *, located: bool = True):
+    """`located=False` leaves out the filters on the actor's own address (département, commune)."""
     actors = base
     if filters.published_only:
         actors = actors.published()
     if filters.demo is not None:
         actors = actors.filter(is_demo=filters.demo)
-    kind_codes = set(filters.kinds)
-    if filters.groups:
-        kind_codes |= set(Kind.objects.filter(group__in=filters.groups).values_list("code", flat=True))
+    kind_codes = _kind_codes(filters)
+    if kind_codes is not None:
         if not kind_codes:
             return actors.none()
-    if kind_codes:
-        condition = Q()
-        for code in sorted(kind_codes):
-            condition |= Q(kind_codes__contains=f"|{code}|")
-        actors = actors.filter(condition)
+        actors = actors.filter(_kind_condition(kind_codes))
     if filters.natures:
         condition = Q()
         for key in filters.natures:
@@ -131,9 +147,9 @@ def _filtered(filters: ActorFilters, base):
         actors = actors.filter(
             pk__in=Actor.families.through.objects.filter(family__code=filters.family).values("actor_id")
         )
-    if filters.departement:
+    if filters.departement and located:
         actors = actors.filter(commune__departement__code=filters.departement)
-    if filters.commune_only is not None:
+    if filters.commune_only is not None and located:
         actors = actors.filter(commune=filters.commune_only)
     for term in fold(filters.q).split():
         actors = actors.filter(search_text__contains=term)
@@ -144,7 +160,9 @@ def actors_search(filters: ActorFilters, base) -> tuple["list[Hit] | NameOrdered
     """Matching actors as (id, distance) sorted by distance, then name; and whether distances were computed.
 
     A radius search reads only the grid cells and the bounding box around the centre (indexed), then keeps the
-    actors whose haversine distance is ≤ the radius: exact at the boundary, whatever the database.
+    actors whose haversine distance is ≤ the radius: exact at the boundary, whatever the database. Around a
+    place (radius or commune), actors located elsewhere whose intervention area covers the place are added,
+    flagged `in_area`.
     """
     actors = _filtered(filters, base)
     centre = filters.centre
@@ -160,16 +178,96 @@ def actors_search(filters: ActorFilters, base) -> tuple["list[Hit] | NameOrdered
             longitude__lte=east,
         )
     hits = []
-    for pk, name, latitude, longitude in actors.values_list("pk", "name", "latitude", "longitude"):
+    found = set()
+    for pk, name, latitude, longitude in actors.order_by().values_list("pk", "name", "latitude", "longitude"):
         if latitude is None:
             if filters.radius_km is None:
-                hits.append((math.inf, name, pk, None))
+                hits.append((math.inf, name, pk, None, False))
+                found.add(pk)
             continue
         distance = geometry.haversine_km(centre.latitude, centre.longitude, latitude, longitude)
         if filters.radius_km is None or distance <= filters.radius_km:
-            hits.append((distance, name, pk, distance))
+            hits.append((distance, name, pk, distance, False))
+            found.add(pk)
+    if filters.radius_km is not None or filters.commune_only is not None:
+        for pk, name, distance in _area_hits(filters, base):
+            if pk not in found:
+                hits.append((math.inf if distance is None else distance, name, pk, distance, True))
     hits.sort()
-    return [Hit(pk, distance) for _, _, pk, distance in hits], True
+    return [Hit(pk, distance, in_area) for _, _, pk, distance, in_area in hits], True
+
+
+# --- Intervention areas -------------------------------------------------------------------------------
+
+_COMMUNE_GRID: dict = {"built": 0.0, "cells": {}}
+COMMUNE_GRID_SECONDS = 3600  # the official geography changes once a year
+
+
+def commune_grid_reset(**kwargs) -> None:
+    _COMMUNE_GRID["cells"] = {}
+
+
+def _communes_near(latitude: float, longitude: float, radius_km: float) -> list[tuple[str, str]]:
+    """(INSEE code, département code) of the communes whose centroid is within `radius_km`, from a grid of the
+    35,000 centroids kept in memory (the commune table has no position index, and is read once an hour)."""
+    if time.monotonic() - _COMMUNE_GRID["built"] > COMMUNE_GRID_SECONDS or not _COMMUNE_GRID["cells"]:
+        cells: dict[int, list] = {}
+        rows = Commune.objects.exclude(latitude=None).values_list("code", "departement__code", "latitude", "longitude")
+        for code, departement, lat, lon in rows.iterator(chunk_size=5000):
+            cells.setdefault(geometry.cell_of(lat, lon), []).append((code, departement, lat, lon))
+        _COMMUNE_GRID.update(built=time.monotonic(), cells=cells)
+    south, north, west, east = geometry.bounding_box(latitude, longitude, radius_km)
+    near = []
+    for cell in geometry.cells_in_box(south, north, west, east):
+        for code, departement, lat, lon in _COMMUNE_GRID["cells"].get(cell, ()):
+            if geometry.haversine_km(latitude, longitude, lat, lon) <= radius_km:
+                near.append((code, departement))
+    return near
+
+
+def _area_hits(filters: ActorFilters, base) -> list[tuple[int, str, float | None]]:
+    """(id, name, distance of the address) of the actors whose intervention area meets the searched zone.
+
+    The zone is the radius around the centre, or the commune searched. An area of communes or départements
+    meets it when one of its communes (centroid) is in the zone, or one commune of the zone is in one of its
+    départements; a radius area when the two discs overlap (the commune's centroid for a commune search);
+    "France entière" always.
+    """
+    centre = filters.centre
+    radius = filters.radius_km or 0.0
+    if filters.radius_km is not None:
+        zone = _communes_near(centre.latitude, centre.longitude, radius)
+        box = geometry.bounding_box(centre.latitude, centre.longitude, radius)
+    else:
+        commune = filters.commune_only
+        zone = [(commune.code, commune.departement.code if commune.departement_id else "")]
+        box = (centre.latitude, centre.latitude, centre.longitude, centre.longitude)
+    if centre.commune is not None and centre.commune.code not in {code for code, _ in zone}:
+        zone.append((centre.commune.code, centre.commune.departement.code if centre.commune.departement_id else ""))
+    keys = {"fr"}
+    keys |= {f"c:{code}" for code, _ in zone}
+    keys |= {f"d:{departement}" for _, departement in zone if departement}
+    keys |= {f"g:{cell}" for cell in geometry.coarse_cells_in_box(*box)}
+    keyed = ActorArea.objects.filter(key__in=sorted(keys))
+    kind_codes = _kind_codes(filters)
+    if kind_codes:  # narrowed in the (key, kinds) index before any actor row is read
+        keyed = keyed.filter(_kind_condition(kind_codes))
+    # A list of ids, not a subquery: PostgreSQL then reads the actors by primary key instead of risking a
+    # scan of the whole table when it misjudges the subquery's size.
+    candidate_ids = sorted(set(keyed.values_list("actor_id", flat=True)))
+    if not candidate_ids:
+        return []
+    candidates = _filtered(filters, base, located=False).filter(pk__in=candidate_ids)
+    hits = []
+    columns = ("pk", "name", "latitude", "longitude", "area_kind", "area_radius_km")
+    for pk, name, latitude, longitude, area_kind, area_radius in candidates.order_by().values_list(*columns):
+        distance = (
+            None if latitude is None else geometry.haversine_km(centre.latitude, centre.longitude, latitude, longitude)
+        )
+        if area_kind == AreaKind.RADIUS and (distance is None or distance > (area_radius or 0) + radius):
+            continue  # the coarse cells only narrowed the candidates; the discs do not overlap
+        hits.append((pk, name, distance))
+    return hits
 
 
 def actors_page(hits: list[Hit], base):
@@ -181,24 +279,133 @@ def actors_page(hits: list[Hit], base):
         actor = actors.get(hit.actor_id)
         if actor is not None:
             actor.distance_km = hit.distance_km
+            actor.in_area = hit.in_area
             rows.append(actor)
     return rows
+
+
+@dataclass
+class ActorRow:
+    """What the list shows of one actor: read as plain values, not as models (500,000 actors, first page)."""
+
+    pk: int
+    name: str
+    is_demo: bool
+    is_published: bool
+    city: str
+    commune_name: str
+    departement_code: str
+    kinds: list
+    distance_km: float | None
+    in_area: bool
+    sources: list = field(default_factory=list)  # (name, data date)
+
+
+def actors_list_rows(hits: list[Hit], base) -> list[ActorRow]:
+    """The rows of a page of hits, in the hits' order: three queries whatever the page size."""
+    by_id = {hit.actor_id: hit for hit in hits}
+    kinds = {kind.code: kind for kind in Kind.objects.all()}
+    columns = (
+        "pk",
+        "name",
+        "is_demo",
+        "is_published",
+        "city",
+        "commune__name",
+        "commune__departement__code",
+        "kind_codes",
+    )
+    rows = {}
+    for pk, name, is_demo, is_published, city, commune_name, departement, kind_codes in (
+        base.filter(pk__in=list(by_id)).order_by().values_list(*columns)
+    ):
+        hit = by_id[pk]
+        rows[pk] = ActorRow(
+            pk=pk,
+            name=name,
+            is_demo=is_demo,
+            is_published=is_published,
+            city=city,
+            commune_name=commune_name or "",
+            departement_code=departement or "",
+            kinds=sorted((kinds[code] for code in kind_codes.split("|") if code in kinds), key=lambda k: k.position),
+            distance_km=hit.distance_km,
+            in_area=hit.in_area,
+        )
+    records = ActorRecord.objects.filter(actor_id__in=list(rows)).order_by("source__data_date", "pk")
+    for actor_id, source_name, data_date in records.values_list("actor_id", "source__name", "source__data_date"):
+        rows[actor_id].sources.append((source_name, data_date))
+    return [rows[hit.actor_id] for hit in hits if hit.actor_id in rows]
+
+
+def _counted_kind(filters: ActorFilters) -> str | None:
+    """The `ActorCellCount.kind` that answers these filters ("" = every kind), or None if counts cannot."""
+    if (
+        filters.q
+        or filters.natures
+        or filters.family
+        or filters.departement
+        or filters.commune_only is not None
+        or filters.demo is not None
+        or filters.centre is not None
+    ):
+        return None
+    codes = set(filters.kinds)
+    if filters.groups:
+        codes |= set(Kind.objects.filter(group__in=filters.groups).values_list("code", flat=True))
+        if not codes:
+            return None
+    if len(codes) > 1:  # an actor of two of the kinds would be counted twice
+        return None
+    return next(iter(codes), "")
+
+
+WIDE_BOX_SQUARE_DEGREES = 50  # wider boxes read the 1° counts (and skip the cell prefilter of live queries)
+
+
+def _counted_cells(kind: str, published_only: bool, bbox) -> list[tuple[int, float, float]]:
+    """(count, latitude sum, longitude sum) per cell within `bbox`, from the maintained counts: 1° cells for a
+    wide box (France: a few hundred rows), 0.1° cells for a regional one."""
+    wide = bbox is None or (bbox[2] - bbox[0]) * (bbox[3] - bbox[1]) >= WIDE_BOX_SQUARE_DEGREES
+    counts = ActorCellCount.objects.filter(level=1 if wide else 0, kind=kind, count__gt=0)
+    if published_only:
+        counts = counts.filter(is_published=True)
+    if bbox is not None:
+        west, south, east, north = bbox
+        if wide:
+            low, high = geometry.coarse_cell_of(south, west), geometry.coarse_cell_of(north, east)
+            first_column, last_column, column_of = math.floor(west), math.floor(east), geometry.coarse_cell_column
+        else:
+            low, high = geometry.cell_of(south, west), geometry.cell_of(north, east)
+            first_column = math.floor(west * geometry.CELLS_PER_DEGREE)
+            last_column = math.floor(east * geometry.CELLS_PER_DEGREE)
+            column_of = geometry.cell_column
+        counts = counts.filter(cell__gte=low, cell__lte=high)  # whole rows of cells; columns checked below
+    per_cell: dict[int, list] = {}
+    for cell, n, lat, lon in counts.order_by().values_list("cell", "count", "latitude_sum", "longitude_sum"):
+        if bbox is not None and not first_column <= column_of(cell) <= last_column:
+            continue
+        entry = per_cell.setdefault(cell, [0, 0.0, 0.0])
+        entry[0] += n
+        entry[1] += lat
+        entry[2] += lon
+    return [tuple(entry) for entry in per_cell.values()]
 
 
 def map_features(filters: ActorFilters, base, *, bbox: tuple[float, float, float, float] | None) -> dict:
     """GeoJSON of the filtered actors within `bbox` (west, south, east, north): points, or clusters if too many.
 
     The answer is bounded: at most MAX_MAP_FEATURES points, otherwise at most CLUSTER_GRID² cluster points.
+    With no filter but the kind (one at most) and publication, the clusters come from the per-cell counts
+    that the services keep (a few thousand rows), not from the actors themselves.
     """
-    actors = _filtered(filters, base).exclude(latitude=None)
-    if bbox is not None:
-        west, south, east, north = bbox
-        actors = actors.filter(latitude__gte=south, latitude__lte=north, longitude__gte=west, longitude__lte=east)
-        if (north - south) * (east - west) < 50:  # the cell prefilter pays only for regional boxes
-            actors = actors.filter(cell__in=geometry.cells_in_box(south, north, west, east))
     columns = ("pk", "name", "latitude", "longitude", "kind_codes", "is_demo")
     centre, radius = filters.centre, filters.radius_km
     if centre is not None and radius is not None:
+        actors = _filtered(filters, base).exclude(latitude=None)
+        if bbox is not None:
+            west, south, east, north = bbox
+            actors = actors.filter(latitude__gte=south, latitude__lte=north, longitude__gte=west, longitude__lte=east)
         south, north, west, east = geometry.bounding_box(centre.latitude, centre.longitude, radius)
         actors = actors.filter(
             cell__in=geometry.cells_in_box(south, north, west, east),
@@ -214,11 +421,26 @@ def map_features(filters: ActorFilters, base, *, bbox: tuple[float, float, float
         ]
         if len(rows) > MAX_MAP_FEATURES:
             return _clusters_of_rows(rows, bbox or (west, south, east, north))
-    else:
-        # order_by(): the model's default ordering (name) made the database sort every matching row first.
-        rows = list(actors.order_by().values_list(*columns)[: MAX_MAP_FEATURES + 1])
-        if len(rows) > MAX_MAP_FEATURES:
-            return _clusters(actors, bbox)
+        return _points(rows)
+    kind = _counted_kind(filters)
+    if kind is not None:
+        per_cell = _counted_cells(kind, filters.published_only, bbox)
+        if sum(n for n, _, _ in per_cell) > MAX_MAP_FEATURES:
+            return _clusters_of_cells(per_cell, bbox)
+    actors = _filtered(filters, base).exclude(latitude=None)
+    if bbox is not None:
+        west, south, east, north = bbox
+        actors = actors.filter(latitude__gte=south, latitude__lte=north, longitude__gte=west, longitude__lte=east)
+        if (north - south) * (east - west) < WIDE_BOX_SQUARE_DEGREES:  # the cell prefilter pays for regional boxes
+            actors = actors.filter(cell__in=geometry.cells_in_box(south, north, west, east))
+    # order_by(): the model's default ordering (name) made the database sort every matching row first.
+    rows = list(actors.order_by().values_list(*columns)[: MAX_MAP_FEATURES + 1])
+    if len(rows) > MAX_MAP_FEATURES:
+        return _clusters(actors, bbox)
+    return _points(rows)
+
+
+def _points(rows) -> dict:
     return {
         "type": "FeatureCollection",
         "clustered": False,
@@ -239,19 +461,23 @@ def map_features(filters: ActorFilters, base, *, bbox: tuple[float, float, float
 
 
 def _clusters_of_rows(rows, bbox) -> dict:
+    return _clusters_of_cells([(1, lat, lon) for _, _, lat, lon, _, _ in rows], bbox)
+
+
+def _clusters_of_cells(per_cell, bbox) -> dict:
+    """Merges (count, latitude sum, longitude sum) groups into at most CLUSTER_GRID² clusters over `bbox`."""
+    if bbox is None:
+        bbox = (-5.5, 41.2, 9.9, 51.2)
     west, south, east, north = bbox
     step_lat = max((north - south) / CLUSTER_GRID, 1e-6)
     step_lon = max((east - west) / CLUSTER_GRID, 1e-6)
     buckets: dict[tuple[int, int], list[float]] = {}
-    for _, _, lat, lon, _, _ in rows:
-        bucket = buckets.setdefault((int((lat - south) / step_lat), int((lon - west) / step_lon)), [0, 0.0, 0.0])
-        bucket[0] += 1
+    for n, lat, lon in per_cell:
+        key = (int((lat / n - south) / step_lat), int((lon / n - west) / step_lon))
+        bucket = buckets.setdefault(key, [0, 0.0, 0.0])
+        bucket[0] += n
         bucket[1] += lat
         bucket[2] += lon
-    return _cluster_collection(buckets)
-
-
-def _cluster_collection(buckets) -> dict:
     return {
         "type": "FeatureCollection",
         "clustered": True,
@@ -267,19 +493,6 @@ def _cluster_collection(buckets) -> dict:
 
 
 def _clusters(actors, bbox) -> dict:
-    if bbox is None:
-        bbox = (-5.5, 41.2, 9.9, 51.2)
-    west, south, east, north = bbox
-    step_lat = max((north - south) / CLUSTER_GRID, 1e-6)
-    step_lon = max((east - west) / CLUSTER_GRID, 1e-6)
-    buckets: dict[tuple[int, int], list[float]] = {}
     # Grouping by the 0.1° cell happens in SQL (on the covering cell index); cells then merge into the grid.
     per_cell = actors.order_by().values("cell").annotate(n=Count("pk"), lat=Sum("latitude"), lon=Sum("longitude"))
-    for row in per_cell:
-        n, lat, lon = row["n"], row["lat"], row["lon"]
-        key = (int((lat / n - south) / step_lat), int((lon / n - west) / step_lon))
-        bucket = buckets.setdefault(key, [0, 0.0, 0.0])
-        bucket[0] += n
-        bucket[1] += lat
-        bucket[2] += lon
-    return _cluster_collection(buckets)
+    return _clusters_of_cells([(row["n"], row["lat"], row["lon"]) for row in per_cell], bbox)

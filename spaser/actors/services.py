@@ -13,10 +13,11 @@ from pathlib import Path
 
 from django.core.cache import cache
 from django.db import transaction
+from django.db.models import Count, F, Sum
 
 from spaser.actors import geometry
 from spaser.actors.enums import AreaKind, NatureAxis
-from spaser.actors.models import Actor, ActorRecord, Kind, Nature, Source
+from spaser.actors.models import Actor, ActorArea, ActorCellCount, ActorRecord, Kind, Nature, Source
 from spaser.geo.models import Commune, PostalCode
 
 logger = logging.getLogger(__name__)
@@ -311,9 +312,103 @@ class ActorIndex:
         return None
 
 
+# --- Derived indexes: cell counts (map clusters) and intervention-area keys ---------------------------
+
+CELL_STATE_FIELDS = ("cell", "latitude", "longitude", "kind_codes", "is_published")
+
+
+def _cell_state(actor) -> tuple:
+    return tuple(getattr(actor, name) for name in CELL_STATE_FIELDS)
+
+
+def _cell_counts_shift(state: tuple, sign: int) -> None:
+    cell, latitude, longitude, kind_codes, published = state
+    if cell is None or latitude is None or longitude is None:
+        return
+    for level, level_cell in ((0, cell), (1, geometry.coarse_of_cell(cell))):
+        for kind in ["", *(code for code in (kind_codes or "").split("|") if code)]:
+            row, _ = ActorCellCount.objects.get_or_create(
+                level=level, cell=level_cell, kind=kind, is_published=published
+            )
+            ActorCellCount.objects.filter(pk=row.pk).update(
+                count=F("count") + sign,
+                latitude_sum=F("latitude_sum") + sign * latitude,
+                longitude_sum=F("longitude_sum") + sign * longitude,
+            )
+
+
+def cell_counts_update(before: tuple | None, after: tuple) -> None:
+    """Moves one actor in the cell counts from its previous state to its new one (no-op if unchanged)."""
+    if before == after:
+        return
+    if before is not None:
+        _cell_counts_shift(before, -1)
+    _cell_counts_shift(after, +1)
+
+
+@transaction.atomic
+def cell_counts_rebuild() -> int:
+    """Recounts every cell from the actors (after bulk writes that bypass the services). Returns the rows."""
+    ActorCellCount.objects.all().delete()
+    counts: dict[tuple, list] = {}
+    located = Actor.objects.exclude(cell=None).exclude(latitude=None).order_by()
+    per_cell = located.values("cell", "kind_codes", "is_published").annotate(
+        n=Count("pk"), lat=Sum("latitude"), lon=Sum("longitude")
+    )
+    for row in per_cell.iterator(chunk_size=5000):
+        for level, cell in ((0, row["cell"]), (1, geometry.coarse_of_cell(row["cell"]))):
+            for kind in ["", *(code for code in row["kind_codes"].split("|") if code)]:
+                entry = counts.setdefault((level, cell, kind, row["is_published"]), [0, 0.0, 0.0])
+                entry[0] += row["n"]
+                entry[1] += row["lat"]
+                entry[2] += row["lon"]
+    ActorCellCount.objects.bulk_create(
+        [
+            ActorCellCount(
+                level=level,
+                cell=cell,
+                kind=kind,
+                is_published=published,
+                count=n,
+                latitude_sum=lat,
+                longitude_sum=lon,
+            )
+            for (level, cell, kind, published), (n, lat, lon) in counts.items()
+        ],
+        batch_size=5000,
+    )
+    transaction.on_commit(data_version_bump)
+    return len(counts)
+
+
+def area_keys(actor: Actor) -> set[str]:
+    """The indexed keys of the displayed intervention area (see `ActorArea`)."""
+    if actor.area_kind == AreaKind.NATIONAL:
+        return {"fr"}
+    if actor.area_kind == AreaKind.COMMUNES:
+        return {f"c:{code}" for code in actor.area_codes}
+    if actor.area_kind == AreaKind.DEPARTEMENTS:
+        return {f"d:{code}" for code in actor.area_codes}
+    if actor.area_kind == AreaKind.RADIUS and actor.area_radius_km and actor.has_position:
+        box = geometry.bounding_box(actor.latitude, actor.longitude, actor.area_radius_km)
+        return {f"g:{cell}" for cell in geometry.coarse_cells_in_box(*box)}
+    return set()
+
+
+def _area_keys_write(actor: Actor) -> None:
+    wanted = {(key, actor.kind_codes) for key in area_keys(actor)}
+    current = set(actor.area_keys.values_list("key", "kind_codes"))
+    if wanted != current:
+        actor.area_keys.all().delete()
+        ActorArea.objects.bulk_create(
+            [ActorArea(actor=actor, key=key, kind_codes=kind_codes) for key, kind_codes in sorted(wanted)]
+        )
+
+
 def actor_recompute(*, actor: Actor, lookup: CommuneLookup | None = None, family_ids: dict | None = None) -> Actor:
     """Recomputes the displayed layer of `actor` from its records and corrections, and saves it."""
     lookup = lookup or CommuneLookup()
+    before = Actor.objects.filter(pk=actor.pk).values_list(*CELL_STATE_FIELDS).first() if actor.pk else None
     records = list(actor.records.select_related("source").order_by("source__data_date", "pk"))
     values = merged_values([record.values for record in records], actor.corrections)
     actor.is_demo = bool(records) and all(record.source.is_demo for record in records)
@@ -346,6 +441,8 @@ def actor_recompute(*, actor: Actor, lookup: CommuneLookup | None = None, family
     from spaser.referentiel.models import Family
 
     actor.families.set(list(Family.objects.filter(code__in=values.get("families", []))))
+    cell_counts_update(before, _cell_state(actor))
+    _area_keys_write(actor)
     transaction.on_commit(data_version_bump)
     return actor
 
@@ -402,10 +499,26 @@ def actor_correction_remove(*, actor: Actor, by, field_name: str) -> Actor:
     return actor_recompute(actor=actor)
 
 
+@transaction.atomic
 def actor_publish(*, actor: Actor, by, published: bool) -> Actor:
+    actor = Actor.objects.select_for_update().get(pk=actor.pk)
+    if actor.is_published == published:
+        return actor
+    before = _cell_state(actor)
     actor.is_published = published
     actor._history_user = by
     actor._change_reason = "Publication sur la carte publique" if published else "Retrait de la carte publique"
     actor.save(update_fields=["is_published", "updated_at"])
+    cell_counts_update(before, _cell_state(actor))
     transaction.on_commit(data_version_bump)
     return actor
+
+
+@transaction.atomic
+def actors_publish(*, actor_ids: list[int], by, published: bool) -> int:
+    """Publishes (or withdraws) several actors at once, each with its history entry. Returns how many changed."""
+    changed = 0
+    for actor in Actor.objects.filter(pk__in=actor_ids).exclude(is_published=published).order_by("pk"):
+        actor_publish(actor=actor, by=by, published=published)
+        changed += 1
+    return changed

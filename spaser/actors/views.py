@@ -7,6 +7,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
+from django.core.exceptions import FieldDoesNotExist
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -14,8 +15,8 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from spaser.accounts.enums import Role
-from spaser.actors import exports, importing, selectors, services
-from spaser.actors.enums import ImportStatus, RowOutcome
+from spaser.actors import exports, importing, progress, selectors, services
+from spaser.actors.enums import ImportStatus, ImportStep, RowOutcome
 from spaser.actors.forms import ActorCorrectionForm, ActorSearchForm
 from spaser.actors.models import Actor, ActorImport, Kind, Source
 from spaser.actors.recommendation import potential_suppliers
@@ -49,10 +50,12 @@ def _search(request, *, public: bool):
 def _search_page(request, *, public: bool, template: str, extra=None):
     form, hits, by_distance, base = _search(request, public=public)
     page = Paginator(hits, PAGE_SIZE).get_page(request.GET.get("page"))
-    actors = selectors.actors_page(list(page.object_list), base)
+    actors = selectors.actors_list_rows(list(page.object_list), base)
+    full_query = request.GET.urlencode()
     query = request.GET.copy()
     query.pop("page", None)
     context = {
+        "full_query": full_query,
         "form": form,
         "page": page,
         "actors": actors,
@@ -60,6 +63,7 @@ def _search_page(request, *, public: bool, template: str, extra=None):
         "centre": form.cleaned_data.get("centre") if form.is_bound and form.is_valid() else None,
         "query": query.urlencode(),
         "public": public,
+        "can_publish": False,
         "map": _map_settings(),
         **(extra or {}),
     }
@@ -69,7 +73,31 @@ def _search_page(request, *, public: bool, template: str, extra=None):
 @require_GET
 @role_required()
 def actor_search_view(request):
-    return _search_page(request, public=False, template="actors/search.html")
+    can_publish = bool(request.roles & set(IMPORTERS))
+    return _search_page(request, public=False, template="actors/search.html", extra={"can_publish": can_publish})
+
+
+BULK_MAX = 500
+
+
+@require_POST
+@role_required(*IMPORTERS)
+def actor_publish_bulk_view(request):
+    """Publishes or withdraws the actors ticked in the list, then comes back to the same search."""
+    ids = sorted({int(value) for value in request.POST.getlist("actor") if value.isdigit()})
+    published = request.POST.get("published") == "1"
+    if not ids:
+        messages.error(request, "Cochez au moins un acteur dans la liste.")
+    elif len(ids) > BULK_MAX:
+        messages.error(request, f"Au plus {BULK_MAX} acteurs à la fois.")
+    else:
+        visible = list(Actor.objects.visible_to(request.user).filter(pk__in=ids).values_list("pk", flat=True))
+        changed = services.actors_publish(actor_ids=visible, by=request.user, published=published)
+        verb = "publié" if published else "retiré de la carte publique"
+        messages.success(request, f"{changed} acteur{'s' if changed > 1 else ''} {verb}{'s' if changed > 1 else ''}.")
+    query = request.POST.get("query", "")
+    url = reverse("actors:search")
+    return redirect(f"{url}?{query}" if query else url)
 
 
 @require_GET
@@ -148,6 +176,19 @@ def _contracts_won(actor, request):
     return ours[:50], won.exclude(buyer=request.organisation).count()
 
 
+def _correction_rows(actor) -> list[tuple[str, str, str]]:
+    """(field, French label, value as text) of each agent's correction, for the detail page."""
+    rows = []
+    for key, value in actor.corrections.items():
+        try:
+            label = str(Actor._meta.get_field(key).verbose_name)
+        except FieldDoesNotExist:  # commune_code is a correction key, not a model field
+            label = "code INSEE de la commune" if key == "commune_code" else key
+        text = ", ".join(str(item) for item in value) if isinstance(value, list) else str(value)
+        rows.append((key, label[:1].upper() + label[1:], text))
+    return rows
+
+
 @require_GET
 @role_required()
 def actor_detail_view(request, pk):
@@ -162,6 +203,7 @@ def actor_detail_view(request, pk):
             "history": actor.history.select_related("history_user").order_by("-history_date")[:20],
             "contracts": ours,
             "contracts_elsewhere": elsewhere,
+            "corrections": _correction_rows(actor),
             "can_correct": bool(request.roles & set(CORRECTORS)),
             "can_publish": bool(request.roles & set(IMPORTERS)),
             "public": False,
@@ -303,7 +345,7 @@ def import_create_view(request):
         except importing.ImportFileError as error:
             form.add_error("file", str(error))
         else:
-            if batch.lines.exists():
+            if batch.running:  # a JSON file: no column mapping, its preview runs in the worker
                 return redirect("actors:import_detail", pk=batch.pk)
             return redirect("actors:import_mapping", pk=batch.pk)
     return render(request, "actors/import_form.html", {"form": form})
@@ -329,6 +371,9 @@ def import_mapping_view(request, pk):
     batch = get_object_or_404(
         ActorImport.objects.filter(organisation=request.organisation, status=ImportStatus.PREVIEW), pk=pk
     )
+    if batch.running:
+        messages.info(request, "Une étape de cet import est en cours : attendez qu'elle se termine.")
+        return redirect("actors:import_detail", pk=batch.pk)
     form = _mapping_form(batch, request.POST or None)
     if request.method == "POST" and form.is_valid():
         mapping = {header: form.cleaned_data[f"col_{index}"] for index, header in enumerate(batch.headers)}
@@ -338,7 +383,8 @@ def import_mapping_view(request, pk):
         elif len(targets) != len(set(targets)):
             form.add_error(None, "Deux colonnes ne peuvent pas alimenter le même champ.")
         else:
-            importing.actor_import_preview(batch=batch, mapping=mapping)
+            importing.actor_import_start(batch=batch, step=ImportStep.PREVIEW, mapping=mapping)
+            messages.success(request, "L'aperçu est en préparation : rien n'est importé avant votre confirmation.")
             return redirect("actors:import_detail", pk=batch.pk)
     sample = batch.rows[:5]
     return render(
@@ -373,8 +419,25 @@ def import_detail_view(request, pk):
             "outcome": outcome,
             "ignored_columns": ignored,
             "query": f"resultat={outcome}" if outcome else "",
+            **_progress_context(batch),
         },
     )
+
+
+def _progress_context(batch) -> dict:
+    value = progress.read(batch.pk) if batch.running else None
+    return {"progress": value, "percent": progress.percent(value)}
+
+
+@require_GET
+@role_required(*IMPORTERS)
+def import_progress_view(request, pk):
+    """Fragment polled by htmx while a step runs in the worker; once it is over, htmx reloads the page."""
+    batch = get_object_or_404(ActorImport.objects.filter(organisation=request.organisation), pk=pk)
+    response = render(request, "actors/_import_progress.html", {"batch": batch, **_progress_context(batch)})
+    if not batch.running and request.headers.get("HX-Request"):
+        response["HX-Refresh"] = "true"
+    return response
 
 
 @require_POST
@@ -383,11 +446,16 @@ def import_confirm_view(request, pk):
     batch = get_object_or_404(
         ActorImport.objects.filter(organisation=request.organisation, status=ImportStatus.PREVIEW), pk=pk
     )
+    if batch.running:
+        messages.info(request, "Une étape de cet import est déjà en cours.")
+        return redirect("actors:import_detail", pk=batch.pk)
     if not batch.lines.exists():
         messages.error(request, "Établissez d'abord la correspondance des colonnes.")
         return redirect("actors:import_mapping", pk=batch.pk)
-    importing.actor_import_confirm(batch=batch, by=request.user)
-    messages.success(request, "Import confirmé : les acteurs sont dans l'annuaire ; les lignes rejetées restent ici.")
+    importing.actor_import_start(batch=batch, step=ImportStep.CONFIRM, by=request.user)
+    messages.success(
+        request, "Import lancé : les acteurs entrent dans l'annuaire en une fois ; les lignes rejetées restent ici."
+    )
     return redirect("actors:import_detail", pk=batch.pk)
 
 
@@ -395,6 +463,9 @@ def import_confirm_view(request, pk):
 @role_required(*IMPORTERS)
 def import_cancel_view(request, pk):
     batch = get_object_or_404(ActorImport.objects.filter(organisation=request.organisation), pk=pk)
+    if batch.running:
+        messages.info(request, "Une étape de cet import est en cours : il ne peut pas être abandonné maintenant.")
+        return redirect("actors:import_detail", pk=batch.pk)
     if batch.status == ImportStatus.PREVIEW:
         importing.actor_import_cancel(batch=batch)
         messages.info(request, "Import abandonné : rien n'a été importé.")

@@ -7,7 +7,7 @@ from openpyxl import Workbook
 
 from spaser.actors import importing
 from spaser.actors.enums import ImportStatus, RowOutcome
-from spaser.actors.models import Actor, ActorRecord
+from spaser.actors.models import Actor, ActorImport, ActorRecord
 from tests.accounts.factories import UserFactory
 from tests.actors.factories import make_actor
 
@@ -124,7 +124,7 @@ def test_unreadable_files_are_refused_with_a_french_message():
         _create(b'{"data": []}', file_name="api.json")
 
 
-def test_api_recherche_entreprises_json_shape_is_previewed_directly(geo):
+def test_api_recherche_entreprises_json_shape_is_previewed_directly(geo, django_capture_on_commit_callbacks):
     document = {
         "results": [
             {
@@ -161,8 +161,10 @@ def test_api_recherche_entreprises_json_shape_is_previewed_directly(geo):
         "per_page": 10,
         "total_pages": 1,
     }
-    batch = _create(json.dumps(document).encode(), file_name="recherche.json")
-    assert batch.file_format == "api_json"
+    with django_capture_on_commit_callbacks(execute=True):  # the preview runs in the worker (immediate in tests)
+        batch = _create(json.dumps(document).encode(), file_name="recherche.json")
+    batch.refresh_from_db()
+    assert batch.file_format == "api_json" and batch.running == "" and batch.error == ""
     verdicts = _verdicts(batch)
     assert verdicts[2][0] == RowOutcome.CREATE and verdicts[3][0] == RowOutcome.REJECT
     values = batch.lines.get(line=2).values
@@ -182,3 +184,46 @@ def test_guess_mapping_recognises_common_headers_once():
         "Nom": "",
         "Mystère": "",
     }
+
+
+def test_worker_steps_report_progress_and_roll_back_entirely_on_failure(
+    geo, django_capture_on_commit_callbacks, monkeypatch
+):
+    from spaser.actors import progress, services
+
+    reports = []
+    monkeypatch.setattr(progress, "publish", lambda batch_id, *, done, total: reports.append((done, total)))
+    rows = "".join(f"Structure {index};37000;Tours\n" for index in range(250))
+    batch = _create(f"Nom;CP;Ville\n{rows}".encode())
+    with django_capture_on_commit_callbacks(execute=True):
+        importing.actor_import_start(batch=batch, step="preview", mapping=batch.mapping)
+    batch.refresh_from_db()
+    assert batch.running == "" and batch.lines.count() == 250
+    assert reports == [(0, 250), (100, 250), (200, 250)]
+    ActorImport.objects.filter(pk=batch.pk).update(running="preview")  # a step still running in the worker
+    with pytest.raises(ValueError, match="déjà en cours"):
+        importing.actor_import_start(batch=batch, step="confirm", by=UserFactory())
+    ActorImport.objects.filter(pk=batch.pk).update(running="")
+
+    calls = []
+
+    def failing_apply(**kwargs):
+        calls.append(kwargs["external_id"])
+        if len(calls) == 120:
+            raise RuntimeError("disque plein")
+        return original(**kwargs)
+
+    original = services.record_apply
+    monkeypatch.setattr(services, "record_apply", failing_apply)
+    with django_capture_on_commit_callbacks(execute=True):
+        importing.actor_import_start(batch=batch, step="confirm", by=UserFactory())
+    batch.refresh_from_db()
+    assert batch.status == ImportStatus.PREVIEW and batch.running == ""
+    assert "a échoué" in batch.error and "rien n'a été enregistré" in batch.error
+    assert not Actor.objects.exists()  # the 119 actors written before the failure were rolled back
+
+    monkeypatch.setattr(services, "record_apply", original)
+    with django_capture_on_commit_callbacks(execute=True):
+        importing.actor_import_start(batch=batch, step="confirm", by=UserFactory())
+    batch.refresh_from_db()
+    assert batch.status == ImportStatus.CONFIRMED and batch.error == "" and Actor.objects.count() == 250

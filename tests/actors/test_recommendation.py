@@ -53,6 +53,20 @@ def test_potential_suppliers_counts_actors_of_the_family_within_the_radius(geo, 
     assert potential.recommendation.code == "reserve_siae"
     html = render_to_string("actors/_potential_suppliers.html", {"potential": potential})
     assert "L2113-13" in html and "famille=NETTOYAGE" in html and "rayon=30" in html
+    assert "intervien" not in html
+    # An ESAT of Orléans that intervenes in Indre-et-Loire can answer too: counted, and said so.
+    make_actor(
+        "ESAT mobile",
+        commune=geo["Orléans"],
+        kinds=["esat"],
+        families=["NETTOYAGE"],
+        area_kind="departements",
+        area_codes=["37"],
+    )
+    potential = potential_suppliers(family_code="NETTOYAGE", commune_code="37261")
+    assert (potential.total, potential.area_actors, potential.disability_reservable) == (5, 1, 2)
+    html = render_to_string("actors/_potential_suppliers.html", {"potential": potential})
+    assert "Dont 1 acteur situé plus loin qui intervient sur la zone" in html
 
 
 def test_potential_suppliers_is_none_for_an_unknown_family_or_commune(geo, families):

@@ -133,7 +133,7 @@ def test_correction_through_the_form_is_kept_apart_from_imports(client, geo, mem
     assert "hors de France" in client.post(url, data).content.decode()
 
 
-def test_partner_import_through_the_pages(client, geo, member_of):
+def test_partner_import_through_the_pages(client, geo, member_of, django_capture_on_commit_callbacks):
     client.force_login(member_of(Role.ENVIRONMENT))
     content = "Nom;SIRET;Code postal;Ville;Colonne inconnue\nEnvie;34255976200279;37000;Tours;x\nSans ville;;;;y\n"
     response = client.post(
@@ -150,12 +150,14 @@ def test_partner_import_through_the_pages(client, geo, member_of):
     assert response.url == reverse("actors:import_mapping", args=[batch.pk])
     mapping_page = client.get(response.url)
     assert "Colonne inconnue" in mapping_page.content.decode()
-    response = client.post(response.url, {"col_0": "name", "col_1": "siret", "col_2": "postcode", "col_3": "city"})
+    with django_capture_on_commit_callbacks(execute=True):  # the preview runs in the worker (immediate in tests)
+        response = client.post(response.url, {"col_0": "name", "col_1": "siret", "col_2": "postcode", "col_3": "city"})
     assert response.url == reverse("actors:import_detail", args=[batch.pk])
     preview = client.get(response.url).content.decode()
     assert "Nouvel acteur : 1" in preview and "Rejeté : 1" in preview and "Adresse sans commune" in preview
     assert not Actor.objects.exists()
-    client.post(reverse("actors:import_confirm", args=[batch.pk]))
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("actors:import_confirm", args=[batch.pk]))
     batch.refresh_from_db()
     assert batch.status == ImportStatus.CONFIRMED
     assert (
@@ -209,3 +211,125 @@ def test_list_without_place_is_paginated_by_name_in_the_database(client, buyer, 
     assert response.context["page"].paginator.count == 55
     assert [actor.name for actor in response.context["actors"]] == [f"Structure {i}" for i in range(50, 55)]
     assert not response.context["by_distance"]
+
+
+def test_import_page_shows_the_progress_of_a_running_step(client, geo, member_of, organisation, monkeypatch):
+    from spaser.actors import progress
+
+    admin = member_of(Role.ADMIN)
+    client.force_login(admin)
+    batch = ActorImport.objects.create(
+        organisation=organisation,
+        created_by=admin,
+        file_name="grosse-liste.csv",
+        file_format="table",
+        source_name="CRESS",
+        source_licence="Licence Ouverte 2.0",
+        source_date="2026-01-01",
+        headers=["Nom"],
+        mapping={"Nom": "name"},
+        rows=[{"Nom": "Structure"}],
+        running="confirm",
+    )
+    monkeypatch.setattr(progress, "read", lambda batch_id: {"done": 4000, "total": 16000})
+    page = client.get(reverse("actors:import_detail", args=[batch.pk])).content.decode()
+    assert "Import en cours en arrière-plan" in page and "4000 lignes sur 16000 (25 %)" in page
+    assert "Confirmer l&#x27;import" not in page  # no second confirmation while the first one runs
+    response = client.post(reverse("actors:import_confirm", args=[batch.pk]))
+    assert response.status_code == 302 and ActorImport.objects.get(pk=batch.pk).status == "preview"
+    fragment = client.get(reverse("actors:import_progress", args=[batch.pk]), headers={"HX-Request": "true"})
+    assert "HX-Refresh" not in fragment
+    ActorImport.objects.filter(pk=batch.pk).update(running="")
+    fragment = client.get(reverse("actors:import_progress", args=[batch.pk]), headers={"HX-Request": "true"})
+    assert fragment["HX-Refresh"] == "true"
+
+
+def _correction_data(form, **changes):
+    data = {name: form.initial.get(name) if form.initial.get(name) is not None else "" for name in form.FIELDS}
+    data.update(
+        kinds=[kind.pk for kind in form.initial["kinds"]],
+        natures=form.initial["natures"],
+        labels=form.initial["labels"],
+        families=[family.pk for family in form.initial["families"]],
+        area_codes=form.initial["area_codes"],
+        reason="Vérifié auprès de la structure",
+    )
+    data.update(changes)
+    return data
+
+
+def test_correction_form_covers_natures_labels_families_commune_and_area(client, geo, member_of, families):
+    client.force_login(member_of(Role.BUYER))
+    actor = make_actor("Ressourcerie", commune=geo["Tours"], kinds=["ressourcerie"], natures=["waste:deee"])
+    url = reverse("actors:correct", args=[actor.pk])
+    form = client.get(url).context["form"]
+    data = _correction_data(
+        form,
+        natures=["waste:deee", "waste:mobilier"],
+        labels=["label:bio"],
+        families=[families["MOBILIER"].pk],
+        commune_code="28134",
+        area_kind="departements",
+        area_codes="28, 37",
+    )
+    assert client.post(url, data).status_code == 302
+    actor.refresh_from_db()
+    assert actor.corrections == {
+        "natures": ["label:bio", "waste:deee", "waste:mobilier"],
+        "families": ["MOBILIER"],
+        "commune_code": "28134",
+        "area_kind": "departements",
+        "area_codes": ["28", "37"],
+    }
+    assert actor.commune == geo["Dreux"] and actor.area_codes == ["28", "37"]
+    assert sorted(f"{n.axis}:{n.code}" for n in actor.natures.all()) == actor.corrections["natures"]
+    assert actor.records.get().values["natures"] == ["waste:deee"]  # the imported layer is untouched
+    assert actor.history.first().history_change_reason == "Vérifié auprès de la structure"
+    detail = client.get(reverse("actors:detail", args=[actor.pk])).content.decode()
+    assert "Mobilier" in detail and "Départements" in detail
+    assert "Code INSEE de la commune : 28134" in detail and "Familles d&#x27;achat servies : MOBILIER" in detail
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        ({"area_kind": "communes", "area_codes": "37261, 99999"}, "area_codes", "inconnu : 99999"),
+        ({"area_kind": "departements", "area_codes": ""}, "area_codes", "au moins un code"),
+        ({"area_kind": "radius", "area_radius_km": ""}, "area_radius_km", "Indiquez le rayon"),
+        ({"area_kind": "national", "area_codes": "37"}, "area_codes", "ne s'indiquent que"),
+        ({"commune_code": "00000"}, "commune_code", "Aucune commune"),
+    ],
+)
+def test_correction_form_names_the_bad_field(client, geo, member_of, changes, field, message):
+    client.force_login(member_of(Role.BUYER))
+    actor = make_actor("Atelier", commune=geo["Tours"])
+    url = reverse("actors:correct", args=[actor.pk])
+    response = client.post(url, _correction_data(client.get(url).context["form"], **changes))
+    assert response.status_code == 200
+    assert message in " ".join(response.context["form"].errors[field])
+    actor.refresh_from_db()
+    assert actor.corrections == {}  # nothing half-saved
+
+
+def test_bulk_publication_from_the_list_for_administrators_only(client, geo, member_of):
+    tours = geo["Tours"]
+    first = make_actor("Premier", commune=tours)
+    second = make_actor("Second", commune=tours)
+    other = make_actor("Autre", commune=tours)
+    client.force_login(member_of(Role.BUYER))
+    assert "publication-groupee" not in client.get(reverse("actors:search")).content.decode()
+    assert client.post(reverse("actors:publish_bulk"), {"actor": [first.pk], "published": "1"}).status_code == 403
+    client.force_login(member_of(Role.ADMIN))
+    page = client.get(reverse("actors:search"), {"lieu": "Tours"}).content.decode()
+    assert 'id="publication-groupee"' in page and "Sélectionner Premier" in page
+    response = client.post(
+        reverse("actors:publish_bulk"), {"actor": [first.pk, second.pk], "published": "1", "query": "lieu=Tours"}
+    )
+    assert response.url == reverse("actors:search") + "?lieu=Tours"
+    assert set(Actor.objects.filter(is_published=True).values_list("pk", flat=True)) == {first.pk, second.pk}
+    assert Actor.objects.get(pk=first.pk).history.first().history_change_reason == "Publication sur la carte publique"
+    client.post(reverse("actors:publish_bulk"), {"actor": [second.pk, other.pk], "published": "0"})
+    assert set(Actor.objects.filter(is_published=True).values_list("pk", flat=True)) == {first.pk}
+    public = client.get(reverse("actors:public_map")).content.decode()
+    shown = {actor.pk for actor in (first, second, other) if f'data-actor-id="{actor.pk}"' in public}
+    assert shown == {first.pk}

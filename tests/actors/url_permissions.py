@@ -58,10 +58,17 @@ EXPECTATIONS = [
         kwargs=_actor,
         status={"anonymous": 302, "admin": 302, "environment": 302, "outsider": 302, "*": 403},
     ),
+    Expect(
+        "actors:publish_bulk",
+        method="post",
+        data={"published": "1"},  # nothing ticked: a message, then back to the list
+        status={"anonymous": 302, "admin": 302, "environment": 302, "outsider": 302, "*": 403},
+    ),
     Expect("actors:import_list", status=IMPORTERS_GET),
     Expect("actors:import_create", status=IMPORTERS_GET),
     Expect("actors:import_detail", kwargs=_import, status=IMPORT_OF_ORGANISATION_GET),
     Expect("actors:import_mapping", kwargs=_import, status=IMPORT_OF_ORGANISATION_GET),
+    Expect("actors:import_progress", kwargs=_import, status=IMPORT_OF_ORGANISATION_GET),
     # Without a preview yet, confirming sends back to the column mapping (nothing is imported).
     Expect("actors:import_confirm", method="post", kwargs=_import, status=IMPORT_OF_ORGANISATION_POST),
     Expect("actors:import_cancel", method="post", kwargs=_import, status=IMPORT_OF_ORGANISATION_POST),

@@ -89,11 +89,42 @@ def test_same_search_from_the_potential_suppliers_panel(page, demo_users, actors
 
 
 def test_public_map_shows_published_actors_without_login(page, actors):
-    actors.is_published = True
-    actors.save()
+    from spaser.actors.services import actor_publish
+
+    actor_publish(actor=actors, by=None, published=True)
     page.goto("/acteurs/carte-publique/")
     rows = page.locator("table.actors-list tbody tr")
     assert rows.count() == 1 and "Collecte DEEE du Drouais" in rows.nth(0).inner_text()
     page.wait_for_selector('#actors-map[data-loaded-features="1"]', state="attached")
     assert_accessible(page)
     _no_csp_errors(page)
+
+
+def test_correct_an_intervention_area_then_publish_from_the_list(page, demo_users, actors):
+    """An administrator says that the Drouais collector also works in Indre-et-Loire: a search around Tours
+    finds it, flagged; she publishes it from the list and the public map shows it."""
+    login(page, demo_users[Role.ADMIN], settings.SPASER_DEMO_PASSWORD)
+    page.wait_for_url("**/")
+    page.goto(f"/acteurs/{actors.pk}/corriger/")
+    assert_accessible(page)
+    page.get_by_label("Zone d'intervention").select_option("departements")
+    page.get_by_label("Communes ou départements d'intervention").fill("28, 37")
+    page.get_by_label("Motif de la correction").fill("Zone confirmée par téléphone")
+    page.get_by_role("button", name="Enregistrer la correction").click()
+    page.wait_for_url(f"**/acteurs/{actors.pk}/")
+    assert "Zone confirmée par téléphone" in page.locator("main").inner_text()  # kept in the history
+    page.goto("/acteurs/?lieu=Tours&rayon=10")
+    rows = page.locator("table.actors-list tbody tr")
+    assert rows.count() == 2
+    assert "DEEE de Tours" in rows.nth(0).inner_text()
+    assert "Collecte DEEE du Drouais" in rows.nth(1).inner_text()
+    assert "Intervient sur la zone" in rows.nth(1).inner_text()
+    assert_accessible(page)
+    page.get_by_label("Sélectionner Collecte DEEE du Drouais").check()
+    page.get_by_role("button", name="Publier la sélection sur la carte publique").click()
+    page.wait_for_url(re.compile(r".*lieu=Tours.*"))
+    assert "1 acteur publié" in page.locator("main").inner_text()
+    _no_csp_errors(page)
+    page.goto("/acteurs/carte-publique/")
+    rows = page.locator("table.actors-list tbody tr")
+    assert rows.count() == 1 and "Collecte DEEE du Drouais" in rows.nth(0).inner_text()
