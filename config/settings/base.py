@@ -233,6 +233,9 @@ SPASER_SITE_URL = env("SPASER_SITE_URL", default="")
 SPASER_MAP_TILE_URL = env("SPASER_MAP_TILE_URL", default="")
 SPASER_MAP_TILE_ATTRIBUTION = env("SPASER_MAP_TILE_ATTRIBUTION", default="")
 SPASER_DEMO_MODE = env.bool("SPASER_DEMO_MODE", default=False)
+# Thresholds of the "fournisseurs potentiels" recommendation (a buyers' convention, not law), overriding
+# spaser.actors.recommendation.DEFAULT_RULES key by key, e.g. {"radius_km": 30, "reserve_min": 5}.
+SPASER_ACTORS_RECOMMENDATION = env.json("SPASER_ACTORS_RECOMMENDATION", default={})
 # The observatory's open-data datasets are downloadable only once the administrator opens them.
 SPASER_OPEN_DATA_PUBLISH = env.bool("SPASER_OPEN_DATA_PUBLISH", default=False)
 SPASER_DEMO_PASSWORD = env("SPASER_DEMO_PASSWORD", default="")
