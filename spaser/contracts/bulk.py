@@ -62,7 +62,16 @@ def _converter(field):
 class Inserter:
     """INSERT of many rows given as tuples in the order of ``field_names`` (attnames: ``buyer_id``)."""
 
-    def __init__(self, model, field_names: list[str], *, returning: list[str] | None = None):
+    def __init__(
+        self,
+        model,
+        field_names: list[str],
+        *,
+        returning: list[str] | None = None,
+        conflict_columns: list[str] | None = None,
+    ):
+        """``conflict_columns``: rows that would break that unique key are skipped (not an error) and
+        ``returning`` then gives only the rows actually inserted."""
         meta = model._meta
         fields = [meta.get_field(name) for name in field_names]  # names or attnames ("buyer_id")
         self.fields = fields
@@ -73,6 +82,7 @@ class Inserter:
         self.returning = [meta.get_field(name).column for name in returning or []]
         self.returning_names = returning or []
         self.field_names = field_names
+        self.conflict_columns = [meta.get_field(name).column for name in conflict_columns or []]
         # Rows per multi-row statement (SQLite allows 32,766 variables per statement).
         self.rows_per_statement = max(1, min(100, 30_000 // len(self.columns)))
 
@@ -90,8 +100,12 @@ class Inserter:
 
     def insert(self, rows) -> list[tuple]:
         """Inserts the rows; returns the ``returning`` columns of each inserted row (order not guaranteed)."""
+        if not rows:
+            return []
         rows = self._adapt(rows)
         if connection.vendor == "postgresql":
+            if self.conflict_columns:
+                return self._copy_staged(rows)
             return self._copy(rows)
         return self._insert_sqlite(rows)
 
@@ -107,6 +121,9 @@ class Inserter:
         placeholder = "(" + ", ".join(["?"] * len(self.columns)) + ")"
         head = f"INSERT INTO {quote(self.table)} ({columns}) VALUES "
         tail = " RETURNING " + ", ".join(quote(column) for column in self.returning) if self.returning else ""
+        if self.conflict_columns:
+            conflict = ", ".join(quote(column) for column in self.conflict_columns)
+            tail = f" ON CONFLICT ({conflict}) DO NOTHING" + tail
         size = self.rows_per_statement
         many_sql = head + ", ".join([placeholder] * size) + tail
         one_sql = head + placeholder + tail
@@ -150,3 +167,64 @@ class Inserter:
             return []
         positions = [0 if name in ("id", "pk") else 1 + self.field_names.index(name) for name in self.returning_names]
         return [tuple(row[position] for position in positions) for row in rows]
+
+    def _copy_staged(self, rows) -> list[tuple]:
+        """PostgreSQL, skipping conflicting rows: COPY into a temporary staging table, then one
+        ``INSERT ... SELECT ... ON CONFLICT DO NOTHING`` (COPY itself cannot skip a row)."""
+        quote = connection.ops.quote_name
+        stage = quote(f"stage_{self.table}")
+        columns = ", ".join(quote(c) for c in self.columns)
+        conflict = ", ".join(quote(c) for c in self.conflict_columns)
+        returning = " RETURNING " + ", ".join(quote(c) for c in self.returning) if self.returning else ""
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE IF NOT EXISTS {stage} AS "
+                f"SELECT {columns} FROM {quote(self.table)} WITH NO DATA"
+            )
+            cursor.execute(f"TRUNCATE {stage}")
+            with cursor.cursor.copy(f"COPY {stage} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            cursor.execute(
+                f"INSERT INTO {quote(self.table)} ({columns}) SELECT {columns} FROM {stage} "
+                f"ON CONFLICT ({conflict}) DO NOTHING{returning}"
+            )
+            return [tuple(row) for row in cursor.fetchall()] if self.returning else []
+
+
+SELECT_CHUNK = 500
+
+
+def select_pairs(model, key_columns: list[str], value_columns: list[str], keys) -> list[tuple]:
+    """Rows (``value_columns``) of ``model`` whose ``key_columns`` take one of the ``keys`` (tuples), through
+    the unique index on those columns; keys are sent in chunks of a fixed size (padded by repeating the
+    last key) so that the driver prepares one statement text only."""
+    keys = list(keys)
+    if not keys:
+        return []
+    quote = connection.ops.quote_name
+    width = len(key_columns)
+    table = quote(model._meta.db_table)
+    selected = ", ".join(quote(c) for c in value_columns)
+    if connection.vendor == "postgresql":
+        # One array parameter per key column: psycopg's client-side binding parses long lists slowly.
+        arrays = ", ".join(["%s::text[]"] * width)
+        target = ", ".join(quote(c) for c in key_columns)
+        sql = f"SELECT {selected} FROM {table} WHERE ({target}) IN (SELECT * FROM unnest({arrays}))"
+        with connection.cursor() as cursor:
+            columns = [list(column) for column in zip(*keys, strict=True)] if width > 1 else [keys]
+            cursor.execute(sql, columns)
+            return cursor.fetchall()
+    one = "(" + ", ".join(["?"] * width) + ")" if width > 1 else "?"
+    target = "(" + ", ".join(quote(c) for c in key_columns) + ")" if width > 1 else quote(key_columns[0])
+    in_list = ("VALUES " if width > 1 else "") + ", ".join([one] * SELECT_CHUNK)
+    sql = f"SELECT {selected} FROM {table} WHERE {target} IN ({in_list})"
+    found = []
+    with connection.cursor() as wrapper:
+        cursor = wrapper.cursor
+        for start in range(0, len(keys), SELECT_CHUNK):
+            chunk = keys[start : start + SELECT_CHUNK]
+            chunk += [chunk[-1]] * (SELECT_CHUNK - len(chunk))
+            cursor.execute(sql, [value for key in chunk for value in key] if width > 1 else chunk)
+            found.extend(cursor.fetchall())
+    return found

@@ -11,6 +11,7 @@ Outcome of each row (the import journal adds them up: read = created + updated +
 
 import datetime as dt
 import functools
+import json
 import logging
 import operator
 from collections import Counter
@@ -21,7 +22,7 @@ from django.utils.text import slugify
 from spaser.accounts.enums import OrganisationKind
 from spaser.accounts.models import Organisation
 from spaser.contracts import enums
-from spaser.contracts.bulk import Inserter
+from spaser.contracts.bulk import Inserter, select_pairs
 from spaser.contracts.models import Contract, ContractHolder, ContractModification
 from spaser.suppliers.services import SupplierRegistry
 
@@ -84,6 +85,18 @@ CONTENT_FIELDS = [
     "content_hash",
     "raw",
     "updated_at",
+]
+
+
+_EXISTING_COLUMNS = [
+    "id",
+    "buyer_siret",
+    "external_id",
+    "content_hash",
+    "sources",
+    "import_run_id",
+    "last_published_on",
+    "modification_count",
 ]
 
 
@@ -199,7 +212,7 @@ class ContractLoader:
                     to_create[key] = values
                 else:
                     values["id"] = current["id"]
-                    values["created_at"] = current["created_at"]
+                    del values["created_at"]  # kept as it is (not an updated field)
                     to_update[key] = values
                     sources_only.pop(key, None)
                 children[key] = row
@@ -251,23 +264,26 @@ class ContractLoader:
             _modification_inserter().insert(modifications)
 
     def _existing(self, rows) -> dict[tuple, dict]:
+        """Known contracts of these rows, by (buyer SIRET, id), through the unique index (plain SQL)."""
         keys = {(row.buyer_siret, row.external_id) for row in rows}
-        # Two IN lists rather than one OR per key (SQLite limits the depth of an expression);
-        # the few extra pairs are dropped below.
-        found = Contract.objects.filter(
-            buyer_siret__in={siret for siret, _ in keys}, external_id__in={external_id for _, external_id in keys}
-        ).values(
-            "id",
-            "buyer_siret",
-            "external_id",
-            "content_hash",
-            "sources",
-            "import_run_id",
-            "last_published_on",
-            "modification_count",
-            "created_at",
-        )
-        return {(c["buyer_siret"], c["external_id"]): c for c in found if (c["buyer_siret"], c["external_id"]) in keys}
+        found = select_pairs(Contract, ["buyer_siret", "external_id"], _EXISTING_COLUMNS, keys)
+        existing = {}
+        for pk, siret, external_id, digest, sources, run_id, last_published_on, modification_count in found:
+            if isinstance(sources, str):  # SQLite returns JSON and dates as text
+                sources = json.loads(sources)
+            if isinstance(last_published_on, str):
+                last_published_on = dt.date.fromisoformat(last_published_on)
+            existing[(siret, external_id)] = {
+                "id": pk,
+                "buyer_siret": siret,
+                "external_id": external_id,
+                "content_hash": digest,
+                "sources": sources,
+                "import_run_id": run_id,
+                "last_published_on": last_published_on,
+                "modification_count": modification_count,
+            }
+        return existing
 
     def _build(self, row, record, source: str, digest: str, *, sources=None) -> dict:
         place = self.places.resolve(row.place_type, row.place_code)
