@@ -198,7 +198,7 @@ SELECT_CHUNK = 500
 def select_pairs(model, key_columns: list[str], value_columns: list[str], keys) -> list[tuple]:
     """Rows (``value_columns``) of ``model`` whose ``key_columns`` take one of the ``keys`` (tuples), through
     the unique index on those columns; keys are sent in chunks of a fixed size (padded by repeating the
-    last key) so that the driver prepares one statement text only."""
+    last key) so that the driver prepares one statement text only: a row may come back twice."""
     keys = list(keys)
     if not keys:
         return []
@@ -209,16 +209,22 @@ def select_pairs(model, key_columns: list[str], value_columns: list[str], keys) 
     if connection.vendor == "postgresql":
         # One array parameter per key column: psycopg's client-side binding parses long lists slowly.
         arrays = ", ".join(["%s::text[]"] * width)
-        target = ", ".join(quote(c) for c in key_columns)
-        sql = f"SELECT {selected} FROM {table} WHERE ({target}) IN (SELECT * FROM unnest({arrays}))"
+        names = ", ".join(f"k{i}" for i in range(1, width + 1))
+        on = " AND ".join(f"t.{quote(c)} = k.k{i}" for i, c in enumerate(key_columns, 1))
+        selected = ", ".join(f"t.{quote(c)}" for c in value_columns)
+        sql = f"SELECT {selected} FROM unnest({arrays}) AS k({names}) JOIN {table} AS t ON {on}"
         with connection.cursor() as cursor:
             columns = [list(column) for column in zip(*keys, strict=True)] if width > 1 else [keys]
             cursor.execute(sql, columns)
             return cursor.fetchall()
-    one = "(" + ", ".join(["?"] * width) + ")" if width > 1 else "?"
-    target = "(" + ", ".join(quote(c) for c in key_columns) + ")" if width > 1 else quote(key_columns[0])
-    in_list = ("VALUES " if width > 1 else "") + ", ".join([one] * SELECT_CHUNK)
-    sql = f"SELECT {selected} FROM {table} WHERE {target} IN ({in_list})"
+    if width > 1:
+        # A join on a VALUES list: SQLite plans a row-value "IN (VALUES ...)" as a scan of the whole index.
+        values = "VALUES " + ", ".join(["(" + ", ".join(["?"] * width) + ")"] * SELECT_CHUNK)
+        on = " AND ".join(f"t.{quote(c)} = k.column{i}" for i, c in enumerate(key_columns, 1))
+        selected = ", ".join(f"t.{quote(c)}" for c in value_columns)
+        sql = f"SELECT {selected} FROM ({values}) AS k JOIN {table} AS t ON {on}"
+    else:
+        sql = f"SELECT {selected} FROM {table} WHERE {quote(key_columns[0])} IN ({', '.join(['?'] * SELECT_CHUNK)})"
     found = []
     with connection.cursor() as wrapper:
         cursor = wrapper.cursor
