@@ -22,7 +22,7 @@ from django.utils.text import slugify
 from spaser.accounts.enums import OrganisationKind
 from spaser.accounts.models import Organisation
 from spaser.contracts import enums
-from spaser.contracts.bulk import Inserter, select_pairs
+from spaser.contracts.bulk import Inserter, JsonText, select_pairs
 from spaser.contracts.models import Contract, ContractHolder, ContractModification
 from spaser.suppliers.services import SupplierRegistry
 
@@ -212,6 +212,7 @@ class ContractLoader:
                     to_create[key] = values
                 else:
                     values["id"] = current["id"]
+                    values["raw"] = record.data  # through the ORM: the decoded value, not its text
                     del values["created_at"]  # kept as it is (not an updated field)
                     to_update[key] = values
                     sources_only.pop(key, None)
@@ -346,7 +347,7 @@ class ContractLoader:
             "source_file": self.source_file,
             "import_run_id": self.run.pk,
             "content_hash": digest,
-            "raw": record.data,
+            "raw": JsonText(record.text) if record.text is not None else record.data,
             "created_at": now,
             "updated_at": now,
         }

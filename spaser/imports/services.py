@@ -84,7 +84,7 @@ def decp_import_file(
             on_progress(done_bytes, info.size, counts["read"])
 
     try:
-        with transaction.atomic(), _bulk_session():
+        with _bulk_session(), transaction.atomic():
             loader = ContractLoader(run=run, source_file=run.file_name, place_resolver=PlaceResolver())
             batch, quarantine = [], []
             for record in decp_source.iter_records(path, info, progress=report):
@@ -104,7 +104,7 @@ def decp_import_file(
                             buyer_siret=buyer,
                             external_id=external_id,
                             reasons=exc.reasons,
-                            raw=decp.raw_json(record.data)[:QUARANTINE_RAW_MAX],
+                            raw=(record.text or decp.raw_json(record.data))[:QUARANTINE_RAW_MAX],
                         )
                     )
                     if len(quarantine) >= BATCH_SIZE:
@@ -170,7 +170,7 @@ def _bulk_session():
     finally:
         gc.set_threshold(*thresholds)
         gc.unfreeze()
-        if sqlite:
+        if sqlite and not connection.needs_rollback:
             with connection.cursor() as cursor:
                 cursor.execute(f"PRAGMA cache_size = {int(previous_cache)}")
 
