@@ -128,6 +128,33 @@ class Inserter:
             return self._copy(rows)
         return self._insert_sqlite(rows)
 
+    def update(self, rows) -> None:
+        """UPDATE of existing rows by primary key: the last of ``field_names`` is the primary key, the others
+        are the columns written. SQLite: one prepared UPDATE run for every row (executemany); PostgreSQL:
+        COPY into a temporary staging table, then one ``UPDATE ... FROM``."""
+        if not rows:
+            return
+        rows = self._adapt(rows)
+        quote = connection.ops.quote_name
+        *columns, key = (quote(column) for column in self.columns)
+        table = quote(self.table)
+        with connection.cursor() as wrapper:
+            if connection.vendor != "postgresql":
+                assignments = ", ".join(f"{column} = ?" for column in columns)
+                wrapper.cursor.executemany(f"UPDATE {table} SET {assignments} WHERE {key} = ?", rows)
+                return
+            stage = quote(f"stage_update_{self.table}")
+            listed = ", ".join([*columns, key])
+            wrapper.execute(
+                f"CREATE TEMPORARY TABLE IF NOT EXISTS {stage} AS SELECT {listed} FROM {table} WITH NO DATA"
+            )
+            wrapper.execute(f"TRUNCATE {stage}")
+            with wrapper.cursor.copy(f"COPY {stage} ({listed}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            assignments = ", ".join(f"{column} = s.{column}" for column in columns)
+            wrapper.execute(f"UPDATE {table} AS t SET {assignments} FROM {stage} AS s WHERE t.{key} = s.{key}")
+
     def _insert_sqlite(self, rows) -> list[tuple]:
         """Multi-row INSERTs of a fixed number of rows, then single-row INSERTs for the rest.
 

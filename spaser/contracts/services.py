@@ -212,8 +212,6 @@ class ContractLoader:
                     to_create[key] = values
                 else:
                     values["id"] = current["id"]
-                    values["raw"] = record.data  # through the ORM: the decoded value, not its text
-                    del values["created_at"]  # kept as it is (not an updated field)
                     to_update[key] = values
                     sources_only.pop(key, None)
                 children[key] = row
@@ -232,9 +230,7 @@ class ContractLoader:
             updated_ids = list(ids[key] for key in to_update)
             ContractHolder.objects.filter(contract_id__in=updated_ids).delete()
             ContractModification.objects.filter(contract_id__in=updated_ids).delete()
-            Contract.objects.bulk_update(
-                [Contract(**values) for values in to_update.values()], CONTENT_FIELDS, batch_size=200
-            )
+            _contract_updater().update([_update_values(values) for values in to_update.values()])
         if sources_only:
             Contract.objects.bulk_update(
                 [Contract(id=v["id"], sources=v["sources"], import_run_id=run_id) for v in sources_only.values()],
@@ -388,6 +384,16 @@ _insert_values = operator.itemgetter(*INSERT_FIELDS)
 @functools.cache
 def _contract_inserter() -> Inserter:
     return Inserter(Contract, INSERT_FIELDS, returning=["id", "buyer_siret", "external_id"])
+
+
+# Every content field by its column name, then the primary key (created_at is kept as it was).
+UPDATE_FIELDS = [*(Contract._meta.get_field(name).attname for name in CONTENT_FIELDS), "id"]
+_update_values = operator.itemgetter(*UPDATE_FIELDS)
+
+
+@functools.cache
+def _contract_updater() -> Inserter:
+    return Inserter(Contract, UPDATE_FIELDS)
 
 
 @functools.cache
