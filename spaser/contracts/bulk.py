@@ -4,9 +4,15 @@ Values are adapted with the database backend's own adapters (dates, decimals, JS
 so the same code writes to SQLite and PostgreSQL. Used only inside the import's transaction.
 """
 
+import datetime as dt
 import json
+from decimal import Decimal
 
 from django.db import connection, models
+
+
+class JsonText(str):
+    """A value that is already a JSON document (the text of a published record): written as it is."""
 
 
 def _json_converter(field):
@@ -18,6 +24,8 @@ def _json_converter(field):
         def convert(value):
             if value is None:
                 return None
+            if type(value) is JsonText:
+                return str(value)
             if type(value) is list and len(value) <= 4 and all(type(item) is str for item in value):
                 key = tuple(value)  # short lists of labels repeat: encode each once
                 encoded = memo.get(key)
@@ -29,7 +37,15 @@ def _json_converter(field):
             return dumps(value)
 
         return convert
-    return lambda value: None if value is None else field.get_db_prep_save(value, connection)
+
+    def convert_postgresql(value):
+        if value is None:
+            return None
+        if type(value) is JsonText:
+            return str(value)  # COPY sends it as text: the server parses it into jsonb
+        return field.get_db_prep_save(value, connection)
+
+    return convert_postgresql
 
 
 def _memo(convert):
@@ -51,8 +67,13 @@ def _converter(field):
     if isinstance(field, models.DateTimeField):
         return _memo(lambda value: None if value is None else ops.adapt_datetimefield_value(value))
     if isinstance(field, models.DateField):
+        if ops.adapt_datefield_value(dt.date(2000, 1, 2)) == "2000-01-02":  # str(date), as both backends do
+            return lambda value: None if value is None else value.isoformat()
         return lambda value: None if value is None else ops.adapt_datefield_value(value)
     if isinstance(field, models.DecimalField):
+        sample = Decimal("1.10")
+        if ops.adapt_decimalfield_value(sample, field.max_digits, field.decimal_places) is sample:
+            return None  # the driver adapts Decimal itself: nothing to do per value
         return lambda value: (
             None if value is None else ops.adapt_decimalfield_value(value, field.max_digits, field.decimal_places)
         )
@@ -62,7 +83,16 @@ def _converter(field):
 class Inserter:
     """INSERT of many rows given as tuples in the order of ``field_names`` (attnames: ``buyer_id``)."""
 
-    def __init__(self, model, field_names: list[str], *, returning: list[str] | None = None):
+    def __init__(
+        self,
+        model,
+        field_names: list[str],
+        *,
+        returning: list[str] | None = None,
+        conflict_columns: list[str] | None = None,
+    ):
+        """``conflict_columns``: rows that would break that unique key are skipped (not an error) and
+        ``returning`` then gives only the rows actually inserted."""
         meta = model._meta
         fields = [meta.get_field(name) for name in field_names]  # names or attnames ("buyer_id")
         self.fields = fields
@@ -73,6 +103,7 @@ class Inserter:
         self.returning = [meta.get_field(name).column for name in returning or []]
         self.returning_names = returning or []
         self.field_names = field_names
+        self.conflict_columns = [meta.get_field(name).column for name in conflict_columns or []]
         # Rows per multi-row statement (SQLite allows 32,766 variables per statement).
         self.rows_per_statement = max(1, min(100, 30_000 // len(self.columns)))
 
@@ -80,20 +111,49 @@ class Inserter:
         self.converters = [(index, _converter(self.fields[index])) for index, _ in self.converters]
         if not self.converters:
             return rows
-        adapted = []
-        for row in rows:
-            row = list(row)
-            for index, convert in self.converters:
-                row[index] = convert(row[index])
-            adapted.append(row)
-        return adapted
+        # Column by column: one map() per converted column rather than a Python loop per value.
+        columns = list(zip(*rows, strict=True))
+        for index, convert in self.converters:
+            columns[index] = map(convert, columns[index])
+        return list(zip(*columns, strict=True))
 
     def insert(self, rows) -> list[tuple]:
         """Inserts the rows; returns the ``returning`` columns of each inserted row (order not guaranteed)."""
+        if not rows:
+            return []
         rows = self._adapt(rows)
         if connection.vendor == "postgresql":
+            if self.conflict_columns:
+                return self._copy_staged(rows)
             return self._copy(rows)
         return self._insert_sqlite(rows)
+
+    def update(self, rows) -> None:
+        """UPDATE of existing rows by primary key: the last of ``field_names`` is the primary key, the others
+        are the columns written. SQLite: one prepared UPDATE run for every row (executemany); PostgreSQL:
+        COPY into a temporary staging table, then one ``UPDATE ... FROM``."""
+        if not rows:
+            return
+        rows = self._adapt(rows)
+        quote = connection.ops.quote_name
+        *columns, key = (quote(column) for column in self.columns)
+        table = quote(self.table)
+        with connection.cursor() as wrapper:
+            if connection.vendor != "postgresql":
+                assignments = ", ".join(f"{column} = ?" for column in columns)
+                wrapper.cursor.executemany(f"UPDATE {table} SET {assignments} WHERE {key} = ?", rows)
+                return
+            stage = quote(f"stage_update_{self.table}")
+            listed = ", ".join([*columns, key])
+            wrapper.execute(
+                f"CREATE TEMPORARY TABLE IF NOT EXISTS {stage} AS SELECT {listed} FROM {table} WITH NO DATA"
+            )
+            wrapper.execute(f"TRUNCATE {stage}")
+            with wrapper.cursor.copy(f"COPY {stage} ({listed}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            assignments = ", ".join(f"{column} = s.{column}" for column in columns)
+            wrapper.execute(f"UPDATE {table} AS t SET {assignments} FROM {stage} AS s WHERE t.{key} = s.{key}")
 
     def _insert_sqlite(self, rows) -> list[tuple]:
         """Multi-row INSERTs of a fixed number of rows, then single-row INSERTs for the rest.
@@ -107,6 +167,9 @@ class Inserter:
         placeholder = "(" + ", ".join(["?"] * len(self.columns)) + ")"
         head = f"INSERT INTO {quote(self.table)} ({columns}) VALUES "
         tail = " RETURNING " + ", ".join(quote(column) for column in self.returning) if self.returning else ""
+        if self.conflict_columns:
+            conflict = ", ".join(quote(column) for column in self.conflict_columns)
+            tail = f" ON CONFLICT ({conflict}) DO NOTHING" + tail
         size = self.rows_per_statement
         many_sql = head + ", ".join([placeholder] * size) + tail
         one_sql = head + placeholder + tail
@@ -150,3 +213,70 @@ class Inserter:
             return []
         positions = [0 if name in ("id", "pk") else 1 + self.field_names.index(name) for name in self.returning_names]
         return [tuple(row[position] for position in positions) for row in rows]
+
+    def _copy_staged(self, rows) -> list[tuple]:
+        """PostgreSQL, skipping conflicting rows: COPY into a temporary staging table, then one
+        ``INSERT ... SELECT ... ON CONFLICT DO NOTHING`` (COPY itself cannot skip a row)."""
+        quote = connection.ops.quote_name
+        stage = quote(f"stage_{self.table}")
+        columns = ", ".join(quote(c) for c in self.columns)
+        conflict = ", ".join(quote(c) for c in self.conflict_columns)
+        returning = " RETURNING " + ", ".join(quote(c) for c in self.returning) if self.returning else ""
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE IF NOT EXISTS {stage} AS "
+                f"SELECT {columns} FROM {quote(self.table)} WITH NO DATA"
+            )
+            cursor.execute(f"TRUNCATE {stage}")
+            with cursor.cursor.copy(f"COPY {stage} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            cursor.execute(
+                f"INSERT INTO {quote(self.table)} ({columns}) SELECT {columns} FROM {stage} "
+                f"ON CONFLICT ({conflict}) DO NOTHING{returning}"
+            )
+            return [tuple(row) for row in cursor.fetchall()] if self.returning else []
+
+
+SELECT_CHUNK = 500
+
+
+def select_pairs(model, key_columns: list[str], value_columns: list[str], keys) -> list[tuple]:
+    """Rows (``value_columns``) of ``model`` whose ``key_columns`` take one of the ``keys`` (tuples), through
+    the unique index on those columns; keys are sent in chunks of a fixed size (padded by repeating the
+    last key) so that the driver prepares one statement text only: a row may come back twice."""
+    keys = list(keys)
+    if not keys:
+        return []
+    quote = connection.ops.quote_name
+    width = len(key_columns)
+    table = quote(model._meta.db_table)
+    selected = ", ".join(quote(c) for c in value_columns)
+    if connection.vendor == "postgresql":
+        # One array parameter per key column: psycopg's client-side binding parses long lists slowly.
+        arrays = ", ".join(["%s::text[]"] * width)
+        names = ", ".join(f"k{i}" for i in range(1, width + 1))
+        on = " AND ".join(f"t.{quote(c)} = k.k{i}" for i, c in enumerate(key_columns, 1))
+        selected = ", ".join(f"t.{quote(c)}" for c in value_columns)
+        sql = f"SELECT {selected} FROM unnest({arrays}) AS k({names}) JOIN {table} AS t ON {on}"
+        with connection.cursor() as cursor:
+            columns = [list(column) for column in zip(*keys, strict=True)] if width > 1 else [keys]
+            cursor.execute(sql, columns)
+            return cursor.fetchall()
+    if width > 1:
+        # A join on a VALUES list: SQLite plans a row-value "IN (VALUES ...)" as a scan of the whole index.
+        values = "VALUES " + ", ".join(["(" + ", ".join(["?"] * width) + ")"] * SELECT_CHUNK)
+        on = " AND ".join(f"t.{quote(c)} = k.column{i}" for i, c in enumerate(key_columns, 1))
+        selected = ", ".join(f"t.{quote(c)}" for c in value_columns)
+        sql = f"SELECT {selected} FROM ({values}) AS k JOIN {table} AS t ON {on}"
+    else:
+        sql = f"SELECT {selected} FROM {table} WHERE {quote(key_columns[0])} IN ({', '.join(['?'] * SELECT_CHUNK)})"
+    found = []
+    with connection.cursor() as wrapper:
+        cursor = wrapper.cursor
+        for start in range(0, len(keys), SELECT_CHUNK):
+            chunk = keys[start : start + SELECT_CHUNK]
+            chunk += [chunk[-1]] * (SELECT_CHUNK - len(chunk))
+            cursor.execute(sql, [value for key in chunk for value in key] if width > 1 else chunk)
+            found.extend(cursor.fetchall())
+    return found

@@ -11,6 +11,7 @@ Outcome of each row (the import journal adds them up: read = created + updated +
 
 import datetime as dt
 import functools
+import json
 import logging
 import operator
 from collections import Counter
@@ -21,7 +22,7 @@ from django.utils.text import slugify
 from spaser.accounts.enums import OrganisationKind
 from spaser.accounts.models import Organisation
 from spaser.contracts import enums
-from spaser.contracts.bulk import Inserter
+from spaser.contracts.bulk import Inserter, JsonText, select_pairs
 from spaser.contracts.models import Contract, ContractHolder, ContractModification
 from spaser.suppliers.services import SupplierRegistry
 
@@ -84,6 +85,18 @@ CONTENT_FIELDS = [
     "content_hash",
     "raw",
     "updated_at",
+]
+
+
+_EXISTING_COLUMNS = [
+    "id",
+    "buyer_siret",
+    "external_id",
+    "content_hash",
+    "sources",
+    "import_run_id",
+    "last_published_on",
+    "modification_count",
 ]
 
 
@@ -199,7 +212,6 @@ class ContractLoader:
                     to_create[key] = values
                 else:
                     values["id"] = current["id"]
-                    values["created_at"] = current["created_at"]
                     to_update[key] = values
                     sources_only.pop(key, None)
                 children[key] = row
@@ -218,9 +230,7 @@ class ContractLoader:
             updated_ids = list(ids[key] for key in to_update)
             ContractHolder.objects.filter(contract_id__in=updated_ids).delete()
             ContractModification.objects.filter(contract_id__in=updated_ids).delete()
-            Contract.objects.bulk_update(
-                [Contract(**values) for values in to_update.values()], CONTENT_FIELDS, batch_size=200
-            )
+            _contract_updater().update([_update_values(values) for values in to_update.values()])
         if sources_only:
             Contract.objects.bulk_update(
                 [Contract(id=v["id"], sources=v["sources"], import_run_id=run_id) for v in sources_only.values()],
@@ -251,23 +261,26 @@ class ContractLoader:
             _modification_inserter().insert(modifications)
 
     def _existing(self, rows) -> dict[tuple, dict]:
+        """Known contracts of these rows, by (buyer SIRET, id), through the unique index (plain SQL)."""
         keys = {(row.buyer_siret, row.external_id) for row in rows}
-        # Two IN lists rather than one OR per key (SQLite limits the depth of an expression);
-        # the few extra pairs are dropped below.
-        found = Contract.objects.filter(
-            buyer_siret__in={siret for siret, _ in keys}, external_id__in={external_id for _, external_id in keys}
-        ).values(
-            "id",
-            "buyer_siret",
-            "external_id",
-            "content_hash",
-            "sources",
-            "import_run_id",
-            "last_published_on",
-            "modification_count",
-            "created_at",
-        )
-        return {(c["buyer_siret"], c["external_id"]): c for c in found if (c["buyer_siret"], c["external_id"]) in keys}
+        found = select_pairs(Contract, ["buyer_siret", "external_id"], _EXISTING_COLUMNS, keys)
+        existing = {}
+        for pk, siret, external_id, digest, sources, run_id, last_published_on, modification_count in found:
+            if isinstance(sources, str):  # SQLite returns JSON and dates as text
+                sources = json.loads(sources)
+            if isinstance(last_published_on, str):
+                last_published_on = dt.date.fromisoformat(last_published_on)
+            existing[(siret, external_id)] = {
+                "id": pk,
+                "buyer_siret": siret,
+                "external_id": external_id,
+                "content_hash": digest,
+                "sources": sources,
+                "import_run_id": run_id,
+                "last_published_on": last_published_on,
+                "modification_count": modification_count,
+            }
+        return existing
 
     def _build(self, row, record, source: str, digest: str, *, sources=None) -> dict:
         place = self.places.resolve(row.place_type, row.place_code)
@@ -330,7 +343,7 @@ class ContractLoader:
             "source_file": self.source_file,
             "import_run_id": self.run.pk,
             "content_hash": digest,
-            "raw": record.data,
+            "raw": JsonText(record.text) if record.text is not None else record.data,
             "created_at": now,
             "updated_at": now,
         }
@@ -371,6 +384,16 @@ _insert_values = operator.itemgetter(*INSERT_FIELDS)
 @functools.cache
 def _contract_inserter() -> Inserter:
     return Inserter(Contract, INSERT_FIELDS, returning=["id", "buyer_siret", "external_id"])
+
+
+# Every content field by its column name, then the primary key (created_at is kept as it was).
+UPDATE_FIELDS = [*(Contract._meta.get_field(name).attname for name in CONTENT_FIELDS), "id"]
+_update_values = operator.itemgetter(*UPDATE_FIELDS)
+
+
+@functools.cache
+def _contract_updater() -> Inserter:
+    return Inserter(Contract, UPDATE_FIELDS)
 
 
 @functools.cache

@@ -1,7 +1,11 @@
 """Writes on suppliers: bulk get-or-create from contract holders, SIRENE enrichment."""
 
+import functools
 import logging
 
+from django.utils import timezone
+
+from spaser.contracts.bulk import Inserter, select_pairs
 from spaser.contracts.enums import IdentifierType
 from spaser.suppliers.models import Establishment, Supplier
 
@@ -27,45 +31,55 @@ class SupplierRegistry:
         self.establishments: dict[str, int] = {}
 
     def ensure(self, holders) -> None:
-        """``holders``: iterable of (id_type, identifier, name)."""
-        wanted: dict[str, Supplier] = {}
+        """``holders``: iterable of (id_type, identifier, name). Plain SQL on the unique keys, no ORM
+        instance: this runs for every batch of the DECP import."""
+        wanted: dict[str, tuple] = {}
         wanted_establishments: dict[str, str] = {}
+        suppliers = self.suppliers
         for id_type, identifier, name in holders:
             key, siren, siret = supplier_key(id_type, identifier)
-            if key not in self.suppliers and key not in wanted:
-                wanted[key] = Supplier(
-                    key=key,
-                    siren=siren,
-                    identifier_type=id_type if siren is None else IdentifierType.SIRET,
-                    identifier=identifier if siren is None else siren,
-                    name=name,
+            if key not in suppliers and key not in wanted:
+                wanted[key] = (
+                    key,
+                    siren,
+                    id_type if siren is None else IdentifierType.SIRET,
+                    identifier if siren is None else siren,
+                    name,
                 )
             if siret and siret not in self.establishments:
                 wanted_establishments[siret] = key
         if wanted:
-            existing = dict(Supplier.objects.filter(key__in=list(wanted)).values_list("key", "pk"))
-            self.suppliers.update(existing)
-            missing = [supplier for key, supplier in wanted.items() if key not in existing]
+            suppliers.update(select_pairs(Supplier, ["key"], ["key", "id"], list(wanted)))
+            missing = [values for key, values in wanted.items() if key not in suppliers]
             if missing:
-                Supplier.objects.bulk_create(missing, batch_size=1000, ignore_conflicts=True)
-                self.suppliers.update(
-                    Supplier.objects.filter(key__in=[s.key for s in missing]).values_list("key", "pk")
-                )
+                now = timezone.now()
+                inserted = _supplier_inserter().insert([(*values, "", "", "", "", now, now) for values in missing])
+                suppliers.update(inserted)
+                if len(inserted) < len(missing):  # written meanwhile by another import
+                    suppliers.update(
+                        select_pairs(
+                            Supplier, ["key"], ["key", "id"], [v[0] for v in missing if v[0] not in suppliers]
+                        )
+                    )
         if wanted_establishments:
-            existing = dict(
-                Establishment.objects.filter(siret__in=list(wanted_establishments)).values_list("siret", "pk")
-            )
-            self.establishments.update(existing)
+            establishments = self.establishments
+            establishments.update(select_pairs(Establishment, ["siret"], ["siret", "id"], list(wanted_establishments)))
             missing = [
-                Establishment(siret=siret, supplier_id=self.suppliers[key])
-                for siret, key in wanted_establishments.items()
-                if siret not in existing
+                (siret, suppliers[key]) for siret, key in wanted_establishments.items() if siret not in establishments
             ]
             if missing:
-                Establishment.objects.bulk_create(missing, batch_size=1000, ignore_conflicts=True)
-                self.establishments.update(
-                    Establishment.objects.filter(siret__in=[e.siret for e in missing]).values_list("siret", "pk")
-                )
+                now = timezone.now()
+                inserted = _establishment_inserter().insert([(*values, "", "", "", now, now) for values in missing])
+                establishments.update(inserted)
+                if len(inserted) < len(missing):
+                    establishments.update(
+                        select_pairs(
+                            Establishment,
+                            ["siret"],
+                            ["siret", "id"],
+                            [s for s, _ in missing if s not in establishments],
+                        )
+                    )
 
     def supplier_id(self, id_type: str, identifier: str) -> int:
         return self.suppliers[supplier_key(id_type, identifier)[0]]
@@ -73,6 +87,38 @@ class SupplierRegistry:
     def establishment_id(self, id_type: str, identifier: str) -> int | None:
         siret = supplier_key(id_type, identifier)[2]
         return self.establishments.get(siret) if siret else None
+
+
+@functools.cache
+def _supplier_inserter() -> Inserter:
+    return Inserter(
+        Supplier,
+        [
+            "key",
+            "siren",
+            "identifier_type",
+            "identifier",
+            "name",
+            "legal_form",
+            "category",
+            "headcount_band",
+            "naf_code",
+            "created_at",
+            "updated_at",
+        ],
+        returning=["key", "id"],
+        conflict_columns=["key"],
+    )
+
+
+@functools.cache
+def _establishment_inserter() -> Inserter:
+    return Inserter(
+        Establishment,
+        ["siret", "supplier_id", "name", "postcode", "headcount_band", "created_at", "updated_at"],
+        returning=["siret", "id"],
+        conflict_columns=["siret"],
+    )
 
 
 def supplier_enrich_many(*, values_by_siren: dict[str, dict], now) -> tuple[int, int]:

@@ -21,6 +21,7 @@ French sentence starting with a stable code (``code : détail``) so that reasons
 import datetime as dt
 import hashlib
 import json
+import operator
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -155,13 +156,39 @@ class ContractRow:
 
     def content_hash(self) -> str:
         """Fingerprint of the normalised content, without its source: the same contract published by two
-        platforms has the same fingerprint."""
-        payload = [
-            getattr(self, name)
-            for name in self.__slots__
-            if name not in ("source", "anomalies", "buyer_name", "format_version")
-        ]
-        return hashlib.blake2b(repr(payload).encode(), digest_size=16).hexdigest()
+        platforms has the same fingerprint.
+
+        The text hashed is ``repr()`` of the list of field values, as in earlier versions (stored
+        fingerprints stay valid); it is assembled here because the dataclasses' generated ``repr`` is slow."""
+        parts = list(map(repr, _hashed_values(self)))
+        parts[_HOLDERS_AT] = _tuple_repr([_holder_repr(h) for h in self.holders])
+        parts[_MODIFICATIONS_AT] = _tuple_repr([_modification_repr(m) for m in self.modifications])
+        return hashlib.blake2b(("[" + ", ".join(parts) + "]").encode(), digest_size=16).hexdigest()
+
+
+def _tuple_repr(parts: list[str]) -> str:
+    return "(" + parts[0] + ",)" if len(parts) == 1 else "(" + ", ".join(parts) + ")"
+
+
+def _holder_repr(h: Holder) -> str:
+    return f"Holder(id_type={h.id_type!r}, identifier={h.identifier!r}, name={h.name!r})"
+
+
+def _modification_repr(m: Modification) -> str:
+    holders = "None" if m.holders is None else _tuple_repr([_holder_repr(h) for h in m.holders])
+    return (
+        f"Modification(rank={m.rank!r}, number={m.number!r}, object={m.object!r}, notified_on={m.notified_on!r}, "
+        f"published_on={m.published_on!r}, duration_months={m.duration_months!r}, amount={m.amount!r}, "
+        f"holders={holders})"
+    )
+
+
+_HASHED_FIELDS = [
+    name for name in ContractRow.__slots__ if name not in ("source", "anomalies", "buyer_name", "format_version")
+]
+_hashed_values = operator.attrgetter(*_HASHED_FIELDS)
+_HOLDERS_AT = _HASHED_FIELDS.index("holders")
+_MODIFICATIONS_AT = _HASHED_FIELDS.index("modifications")
 
 
 class _Reasons(list):
@@ -177,6 +204,13 @@ def _unwrap(value, key: str):
     """Flatten a published list whatever its wrappers: [..], {key: [..]}, {key: {..}}, [[..]], [{key: ..}]."""
     if value is None or value == "" or value == []:
         return []
+    if type(value) is dict:
+        if key in value and len(value) == 1:
+            inner = value[key]
+            if type(inner) is list and all(type(item) is str and item for item in inner):
+                return list(inner)  # the usual {"typePrix": ["..."]}: nothing more to flatten
+            return _unwrap(inner, key)
+        return [value]
     if isinstance(value, dict):
         if key in value and len(value) == 1:
             return _unwrap(value[key], key)
@@ -187,7 +221,11 @@ def _unwrap(value, key: str):
             if isinstance(item, list):
                 items.extend(_unwrap(item, key))
             elif isinstance(item, dict) and key in item and len(item) == 1:
-                items.extend(_unwrap(item[key], key))
+                inner = item[key]
+                if type(inner) is dict and not (key in inner and len(inner) == 1):
+                    items.append(inner)  # the usual [{"titulaire": {...}}]
+                else:
+                    items.extend(_unwrap(inner, key))
             elif item is not None and item != "":
                 items.append(item)
         return items
@@ -195,6 +233,11 @@ def _unwrap(value, key: str):
 
 
 def _text(value, name: str, reasons: _Reasons, anomalies: list[str]) -> str:
+    if type(value) is str:
+        text = value.strip()
+        if text.isascii():  # neither mis-decoded text nor replacement characters: nothing to repair
+            return text
+        return _repair_text(text, name, anomalies)
     if value is None:
         return ""
     if isinstance(value, bool) or isinstance(value, dict | list):
@@ -207,7 +250,7 @@ def _text(value, name: str, reasons: _Reasons, anomalies: list[str]) -> str:
 
 
 def _repair_text(text: str, name: str, anomalies: list[str]) -> str:
-    if _MOJIBAKE.search(text):
+    if ("Ã" in text or "Â" in text) and _MOJIBAKE.search(text):
         # UTF-8 read as Latin-1 ("SociÃ©tÃ©"): certain when the round trip decodes.
         try:
             repaired = text.encode("cp1252").decode("utf-8")
@@ -225,6 +268,10 @@ def _repair_text(text: str, name: str, anomalies: list[str]) -> str:
 
 
 def _enum(value, vocab: str, name: str, reasons: _Reasons) -> str:
+    if type(value) is str:
+        result = _VOCABS[vocab].exact.get(value)  # labels repeat: most are found here
+        if result is not None:
+            return result
     if value is None or value == "":
         return ""
     if not isinstance(value, str):

@@ -1,12 +1,16 @@
-"""Import benchmark: throughput (records/s) and peak memory (RSS) of `manage.py import_decp`, beside a
-plain `json.load` of the same file. Not part of the test suite; results go in docs/benchmarks.md.
+"""DECP import benchmark: throughput (records/s) and peak memory (RSS) of the `import_decp` command, beside
+a plain `json.load` of the same file. Not part of the test suite; results go in docs/benchmarks.md.
 
-    .venv/bin/python benchmarks/run_import.py --records 100000 1000000 --databases sqlite postgres
+    .venv/bin/python benchmarks/decp_import.py --records 100000 1000000 --databases sqlite postgres
 
 Each measure runs in a fresh child process (its peak RSS is read from the kernel with wait4; the import is
 one process and one thread, so it uses one core; --pin adds taskset -c 0), against a fresh, migrated
-database holding the geographic reference.
-PostgreSQL: PG_URL (default postgres://postgres@127.0.0.1:5432) with a throw-away database per run.
+database holding the geographic reference. The child reports the CPU time of the import itself
+(``resource.getrusage`` around the command, Django start-up excluded) and, on PostgreSQL, the CPU time of
+its server process (``/proc/<pg_backend_pid>/stat``: the server runs on this machine). The machine is
+shared: CPU time is the figure that compares from one run to the next; wall time depends on the load.
+PostgreSQL: PG_URL (default postgres://postgres@127.0.0.1:5432) with a throw-away database per run
+(spaser_bench_<base>_<records>).
 """
 
 import argparse
@@ -39,12 +43,44 @@ def measure(command: list[str], env: dict) -> tuple[float, int, str, float]:
 
 
 def json_load_baseline(path: Path) -> tuple[float, int]:
+    """(CPU seconds, peak RSS in MB) of json.load of the whole file."""
     code = (
-        "import json, sys, time; t = time.perf_counter(); json.load(open(sys.argv[1], encoding='utf-8')); "
-        "print(time.perf_counter() - t)"
+        "import json, sys, time; t = time.process_time(); json.load(open(sys.argv[1], encoding='utf-8')); "
+        "print(time.process_time() - t)"
     )
     _, rss, out, _ = measure([PYTHON, "-c", code, str(path)], dict(os.environ))
     return float(out.strip()), rss
+
+
+# Runs the import command in the child and prints its own figures as JSON on the last line.
+CHILD = """
+import json, os, resource, sys, time
+import django
+django.setup()
+from django.core.management import call_command
+from django.db import connection
+backend = None
+if connection.vendor == "postgresql":
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        backend = cursor.fetchone()[0]
+
+def server_cpu():
+    if backend is None:
+        return 0.0
+    fields = open(f"/proc/{backend}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+usage = resource.getrusage(resource.RUSAGE_SELF)
+cpu0, server0, wall0 = usage.ru_utime + usage.ru_stime, server_cpu(), time.perf_counter()
+call_command("import_decp", sys.argv[1], "--no-progress")
+usage = resource.getrusage(resource.RUSAGE_SELF)
+print(json.dumps({
+    "cpu": usage.ru_utime + usage.ru_stime - cpu0,
+    "server_cpu": server_cpu() - server0,
+    "wall": time.perf_counter() - wall0,
+}))
+"""
 
 
 def prepare_database(kind: str, workdir: Path, tag: str) -> dict:
@@ -63,7 +99,7 @@ def prepare_database(kind: str, workdir: Path, tag: str) -> dict:
         import psycopg
 
         base = os.environ.get("PG_URL", "postgres://postgres@127.0.0.1:5432")
-        name = f"spaser_bench_{tag}"
+        name = f"spaser_bench_{tag}".replace("-", "_")
         with psycopg.connect(f"{base}/postgres", autocommit=True) as connection:
             connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
             connection.execute(f'CREATE DATABASE "{name}"')
@@ -94,6 +130,7 @@ def main(argv=None):
     parser.add_argument("--format", choices=["2019", "2024"], default="2024")
     parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "spaser-bench")
     parser.add_argument("--no-json-load", action="store_true", help="skip the json.load reference (memory)")
+    parser.add_argument("--json-load-max", type=int, default=1_000_000, help="skip json.load above this many records")
     parser.add_argument("--pin", action="store_true", help="taskset -c 0 (on an otherwise idle machine)")
     args = parser.parse_args(argv)
     if args.pin and shutil.which("taskset"):
@@ -102,6 +139,7 @@ def main(argv=None):
     results = []
     machine = platform.processor() or platform.machine()
     print(f"# {machine} – {os.cpu_count()} cœurs – Python {platform.python_version()}")
+    print(f"# uptime : {subprocess.run(['uptime'], capture_output=True, text=True).stdout.strip()}", flush=True)
     for records in args.records:
         path = args.workdir / f"decp-{args.format}-{records}.json"
         if not path.exists():
@@ -117,39 +155,46 @@ def main(argv=None):
                 ],
                 check=True,
             )
-        load_seconds, load_rss = (0.0, 0) if args.no_json_load else json_load_baseline(path)
+        skip_load = args.no_json_load or records > args.json_load_max
+        load_seconds, load_rss = (0.0, 0) if skip_load else json_load_baseline(path)
         for database in args.databases:
             tag = f"{database}-{records}"
             env = prepare_database(database, args.workdir, tag)
             load_average = os.getloadavg()[0]
-            wall, rss, _, cpu = measure([PYTHON, "manage.py", "import_decp", str(path), "--no-progress"], env)
+            _, rss, out, _ = measure([PYTHON, "-c", CHILD, str(path)], env)
+            figures = json.loads(out.strip().splitlines()[-1])
             journal = import_time_from_journal(env)
+            cpu, server_cpu = figures["cpu"], figures["server_cpu"]
             result = {
                 "records": records,
                 "database": database,
                 "file_mb": round(path.stat().st_size / 2**20),
                 "import_seconds": round(journal, 1),
                 "records_per_second": round(records / journal),
-                "command_seconds": round(wall, 1),
-                "command_cpu_seconds": round(cpu, 1),
+                "import_cpu_seconds": round(cpu, 1),
                 "records_per_cpu_second": round(records / cpu),
+                "server_cpu_seconds": round(server_cpu, 1),
+                "records_per_cpu_second_with_server": round(records / (cpu + server_cpu)),
                 "load_average_at_start": round(load_average, 1),
+                "load_average_at_end": round(os.getloadavg()[0], 1),
                 "peak_rss_mb": rss,
-                "json_load_seconds": round(load_seconds, 1),
+                "json_load_cpu_seconds": round(load_seconds, 1),
                 "json_load_peak_rss_mb": load_rss,
             }
             results.append(result)
             print(json.dumps(result), flush=True)
     print(
-        "| enregistrements | base | fichier (Mo) | import (s) | enregistrements/s | enr./s de CPU | RSS max (Mo) "
-        "| json.load (s) | RSS json.load (Mo) | charge |"
+        "| enregistrements | base | import (s) | enr./s (écoulé) | CPU import (s) | enr./s de CPU "
+        "| CPU serveur (s) | enr./s de CPU, serveur compris | RSS max (Mo) | json.load CPU (s) | RSS json.load (Mo) "
+        "| charge début/fin |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in results:
         line = (
-            f"| {r['records']:,} | {r['database']} | {r['file_mb']} | {r['import_seconds']} "
-            f"| {r['records_per_second']:,} | {r['records_per_cpu_second']:,} | {r['peak_rss_mb']} "
-            f"| {r['json_load_seconds']} | {r['json_load_peak_rss_mb']} | {r['load_average_at_start']} |"
+            f"| {r['records']:,} | {r['database']} | {r['import_seconds']} | {r['records_per_second']:,} "
+            f"| {r['import_cpu_seconds']} | {r['records_per_cpu_second']:,} | {r['server_cpu_seconds']} "
+            f"| {r['records_per_cpu_second_with_server']:,} | {r['peak_rss_mb']} | {r['json_load_cpu_seconds']} "
+            f"| {r['json_load_peak_rss_mb']} | {r['load_average_at_start']}/{r['load_average_at_end']} |"
         )
         print(line.replace(",", " "))
 
