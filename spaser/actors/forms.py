@@ -5,6 +5,7 @@ from spaser.actors import geometry
 from spaser.actors.enums import AreaKind, KindGroup, NatureAxis
 from spaser.actors.models import Actor, Kind, Nature
 from spaser.actors.selectors import ActorFilters, Centre, place_find
+from spaser.actors.services import SCALAR_FIELDS
 from spaser.geo.models import Commune, Departement
 
 RADIUS_CHOICES = [("", "Commune seule"), *[(str(km), f"{km} km") for km in (5, 10, 20, 30, 50, 100, 200)]]
@@ -106,20 +107,7 @@ class ActorCorrectionForm(forms.Form):
     """Every displayed field an agent may correct; only the fields changed from the displayed value become
     corrections (kept apart from the imported values, with their author and reason in the history)."""
 
-    FIELDS = [
-        "name",
-        "siret",
-        "address",
-        "postcode",
-        "city",
-        "commune_code",
-        "latitude",
-        "longitude",
-        "website",
-        "description",
-        "area_kind",
-        "area_radius_km",
-    ]
+    FIELDS = SCALAR_FIELDS  # the list fields (kinds, natures, families, area codes) are handled apart
 
     name = forms.CharField(label="Nom", max_length=255)
     siret = forms.CharField(label="SIRET", max_length=20, required=False)
