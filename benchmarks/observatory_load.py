@@ -186,8 +186,8 @@ def run(args):
     env = environment(args.database_url, static_root)
     if args.conn_max_age is not None:
         env["BENCH_CONN_MAX_AGE"] = str(args.conn_max_age)
-    if args.page_middleware:
-        env["BENCH_PAGE_MIDDLEWARE"] = "1"
+    if args.without_page_middleware:
+        env["BENCH_PAGE_MIDDLEWARE"] = "0"
     if args.prepare:
         manage(env, "migrate", "--noinput")
     manage(env, "createcachetable")  # idempotent: the page cache lives in the database (no Redis)
@@ -263,7 +263,7 @@ def run(args):
         "load_after": round(load_after, 2),
         "generator": args.generator,
         "conn_max_age": args.conn_max_age,
-        "page_middleware": args.page_middleware,
+        "page_middleware": not args.without_page_middleware,
         "pages": {},
     }
     for path, values in [("all", all_latencies), *results["latencies"].items()]:
@@ -286,9 +286,9 @@ def main():
     parser.add_argument("--duration", type=int, default=60, choices=range(5, 301), metavar="5..300")
     parser.add_argument("--access-log", action="store_true")
     parser.add_argument(
-        "--page-middleware",
+        "--without-page-middleware",
         action="store_true",
-        help="add the proposed PublicPageMiddleware after the CSP middleware (benchmarks/observatory_settings.py)",
+        help="remove PublicPageMiddleware from the settings' MIDDLEWARE, to measure the whole stack",
     )
     parser.add_argument(
         "--generator",

@@ -14,10 +14,7 @@ STORAGES["staticfiles"] = {"BACKEND": "whitenoise.storage.CompressedStaticFilesS
 if "BENCH_CONN_MAX_AGE" in os.environ:
     DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ["BENCH_CONN_MAX_AGE"])  # noqa: F405
 
-if os.environ.get("BENCH_PAGE_MIDDLEWARE") == "1":
-    # The proposed setting: serve cached public pages right after the CSP middleware (see
-    # spaser/observatory/middleware.py).
-    _middleware = MIDDLEWARE  # noqa: F405
-    _middleware.insert(
-        _middleware.index("csp.middleware.CSPMiddleware") + 1, "spaser.observatory.middleware.PublicPageMiddleware"
-    )
+_PAGE_MIDDLEWARE = "spaser.observatory.middleware.PublicPageMiddleware"
+if os.environ.get("BENCH_PAGE_MIDDLEWARE") == "0" and _PAGE_MIDDLEWARE in MIDDLEWARE:  # noqa: F405
+    # Measures the stack without it (base.py places it right after the CSP middleware).
+    MIDDLEWARE = [name for name in MIDDLEWARE if name != _PAGE_MIDDLEWARE]  # noqa: F405
