@@ -217,11 +217,14 @@ def project_contract_unlink_view(request, pk, link_pk):
         messages.error(request, "Marché non détaché : " + " ".join(form.errors["reason"]))
         return _contracts_anchor(project)
     try:
-        services.project_contract_unlink(link=link, by=request.user, reason=form.cleaned_data["reason"])
+        unawarded = services.project_contract_unlink(link=link, by=request.user, reason=form.cleaned_data["reason"])
     except ValidationError as error:
         messages.error(request, "Marché non détaché : " + " ".join(error.messages))
     else:
-        messages.success(request, f"Le marché « {link.contract.external_id} » a été détaché du projet.")
+        message = f"Le marché « {link.contract.external_id} » a été détaché du projet."
+        if unawarded:
+            message += " C'était le dernier : l'attribution est annulée, le projet est de nouveau « Publiée »."
+        messages.success(request, message)
     return _contracts_anchor(project)
 
 
