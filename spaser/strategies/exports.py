@@ -135,6 +135,7 @@ RECONCILIATION_COLUMNS = [
     ("marche_objet", "Objet du marché", lambda line: line.contract.object),
     ("notifie_le", "Notifié le", lambda line: line.contract.notified_on),
     ("montant_ht", "Montant HT (€)", lambda line: line.amount),
+    ("seuil_fiche", "Seuil de la fiche à la notification (€ HT)", lambda line: line.threshold),
     ("fiche_sociale", "Fiche : considération sociale", lambda line: _yes_no(line.plans_social)),
     (
         "fiche_environnementale",

@@ -189,3 +189,85 @@ def test_home_page_counts_the_disagreements_for_buyers(client, people, organisat
     client.force_login(people[Role.BUYER])
     page = text(client.get("/"))
     assert "Écarts entre fiches et marchés publiés" in page
+
+
+@pytest.fixture
+def threshold_raised_in_2025():
+    """The référentiel's form threshold: 40,000 € from 2023 to 31/12/2024, 90,000 € from 01/01/2025."""
+    from spaser.referentiel.enums import BuyerKind, ContractNature, LegalStatus
+    from spaser.referentiel.models import Threshold
+
+    Threshold.objects.filter(code=selectors.FORM_THRESHOLD_CODE).delete()
+    for amount, valid_from, valid_to in (
+        (40000, datetime.date(2023, 1, 1), datetime.date(2024, 12, 31)),
+        (90000, datetime.date(2025, 1, 1), None),
+    ):
+        Threshold.objects.create(
+            code=selectors.FORM_THRESHOLD_CODE,
+            label="Seuil de la fiche",
+            buyer_kinds=list(BuyerKind.values),
+            natures=list(ContractNature.values),
+            amount=D(amount),
+            valid_from=valid_from,
+            valid_to=valid_to,
+            legal_basis="Test",
+            status=LegalStatus.VERIFIED,
+        )
+
+
+def test_contracts_without_a_form_are_compared_with_the_threshold_of_their_notification_date(
+    organisation, threshold_raised_in_2025
+):
+    def contract(day, amount, external_id):
+        return ContractFactory(
+            buyer=organisation,
+            notified_on=day,
+            current_amount=D(amount),
+            initial_amount=D(amount),
+            external_id=external_id,
+        )
+
+    eve = contract(datetime.date(2024, 12, 31), 50000, "VEILLE")
+    contract(datetime.date(2025, 1, 1), 89999, "LENDEMAIN-SOUS-SEUIL")
+    day_of = contract(datetime.date(2025, 1, 1), 90000, "LENDEMAIN")
+    old = contract(datetime.date(2019, 5, 2), 45000, "AVANT-REFERENTIEL")  # before any row: the engine's default
+    contract(None, 60000, "SANS-DATE")  # no notification date: today's threshold
+    report = selectors.reconciliation(organisation)
+    assert report.form_threshold == D(90000)
+    assert [(p.start, p.end, p.amount) for p in report.threshold_periods] == [
+        (None, datetime.date(2024, 12, 31), D(40000)),
+        (datetime.date(2025, 1, 1), None, D(90000)),
+    ]
+    assert [(line.contract, line.threshold) for line in report.uncovered] == [
+        (day_of, D(90000)),
+        (eve, D(40000)),
+        (old, D(40000)),
+    ]
+    assert report.uncovered_count == 3
+
+
+def test_the_organisations_own_threshold_replaces_the_referentiels_on_each_period(
+    organisation, threshold_raised_in_2025
+):
+    from spaser.referentiel.models import BuyerSettings
+
+    BuyerSettings.objects.update_or_create(organisation=organisation, defaults={"strategy_form_threshold": D(30000)})
+    periods = selectors.form_threshold_periods(organisation)
+    # 2023 on: the référentiel has a row, the organisation's own value wins; before: the engine's default.
+    assert [(p.start, p.end, p.amount) for p in periods] == [
+        (None, datetime.date(2022, 12, 31), D(40000)),
+        (datetime.date(2023, 1, 1), None, D(30000)),
+    ]
+
+
+def test_page_shows_the_threshold_periods_and_each_contracts_threshold(
+    pilot_client, organisation, threshold_raised_in_2025
+):
+    ContractFactory(
+        buyer=organisation, notified_on=datetime.date(2024, 6, 1), current_amount=D(50000), external_id="VEILLE"
+    )
+    page = " ".join(text(pilot_client.get(reverse("strategies:reconciliation"))).split())
+    assert "seuil de la fiche en vigueur à leur date de notification (aujourd'hui 90 000 € HT)" in page
+    assert "jusqu'au 31/12/2024 : 40 000 € HT" in page
+    assert "depuis le 01/01/2025 : 90 000 € HT" in page
+    assert '<td class="text-end">50 000</td> <td class="text-end">40 000</td>' in page
