@@ -155,4 +155,9 @@ RECONCILIATION_COLUMNS = [
         ),
     ),
     ("ecarts", "Écarts relevés", lambda line: " ".join(line.messages)),
+    (
+        "a_corriger",
+        "À corriger",
+        lambda line: " ".join(f"{correction.side_label} : {correction.action}" for correction in line.corrections),
+    ),
 ]

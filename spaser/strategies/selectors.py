@@ -247,6 +247,63 @@ def contract_has_environmental(contract: Contract) -> bool:
     return bool(contract.environmental_clause or contract.environmental_criterion)
 
 
+@dataclass(frozen=True)
+class Correction:
+    """Which side of a disagreement is to be corrected, and how.
+
+    The published data (DECP) must describe the signed contract: when the validated form plans a consideration
+    and the publication says "Pas de considération", the publication is corrected on the buyer profile. When the
+    publication declares a consideration that the form does not plan, the contract went further than the form:
+    the form is taken up again so that it describes what was signed."""
+
+    side: str  # "decp" or "form"
+    dimension: str  # ReconciliationKind
+
+    SIDES = {"decp": "Les données publiées (DECP)", "form": "La fiche"}
+
+    @property
+    def side_label(self) -> str:
+        return self.SIDES[self.side]
+
+    @property
+    def side_name(self) -> str:
+        """The side within a sentence."""
+        return {"decp": "les données publiées (DECP)", "form": "la fiche"}[self.side]
+
+    @property
+    def dimension_label(self) -> str:
+        return ReconciliationKind(self.dimension).label
+
+    @property
+    def action(self) -> str:
+        what = ReconciliationKind(self.dimension).label.lower()
+        if self.side == "decp":
+            return (
+                f"Corriger la publication sur le profil d'acheteur : y déclarer la {what} que prévoit la fiche "
+                "(clause, critère ou réservation du marché signé)."
+            )
+        return (
+            f"Reprendre la fiche pour qu'elle décrive la {what} du marché signé, "
+            "ou corriger la publication si le marché n'en contient pas."
+        )
+
+
+def disagreement_corrections(*, plans_social: bool, plans_environmental: bool, contract: Contract) -> list[Correction]:
+    """One correction per dimension on which the form and the published data disagree (none for 2019 data)."""
+    if not contract.considerations_published:
+        return []
+    corrections = []
+    for dimension, planned, published in (
+        (ReconciliationKind.SOCIAL, plans_social, contract_has_social(contract)),
+        (ReconciliationKind.ENVIRONMENTAL, plans_environmental, contract_has_environmental(contract)),
+    ):
+        if planned and not published:
+            corrections.append(Correction("decp", dimension))
+        elif published and not planned:
+            corrections.append(Correction("form", dimension))
+    return corrections
+
+
 @dataclass
 class ReconciliationLine:
     """A contract of the report: linked and disagreeing, linked but not comparable, or above the threshold
@@ -260,6 +317,7 @@ class ReconciliationLine:
     kinds: tuple[str, ...] = ()
     messages: list[str] = field(default_factory=list)
     threshold: Decimal | None = None  # for a contract without a form: the form threshold at its notification
+    corrections: list[Correction] = field(default_factory=list)
 
     SITUATIONS = {
         "disagreement": "Désaccord entre la fiche et les données publiées",
@@ -421,14 +479,10 @@ def reconciliation(
         line.messages = consideration_disagreements(
             plans_social=plans_social, plans_environmental=plans_environmental, contract=contract
         )
-        line.kinds = tuple(
-            value
-            for value, differs in (
-                (ReconciliationKind.SOCIAL, plans_social != contract_has_social(contract)),
-                (ReconciliationKind.ENVIRONMENTAL, plans_environmental != contract_has_environmental(contract)),
-            )
-            if differs
+        line.corrections = disagreement_corrections(
+            plans_social=plans_social, plans_environmental=plans_environmental, contract=contract
         )
+        line.kinds = tuple(correction.dimension for correction in line.corrections)
         if line.messages and (not kind or kind in line.kinds):
             line.situation = "disagreement"
             disagreements.append(line)

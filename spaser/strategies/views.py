@@ -12,6 +12,7 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 
 from spaser.accounts.enums import Role
+from spaser.accounts.perms import request_has_role
 from spaser.contracts.matching import consideration_disagreements
 from spaser.core import exports as core_exports
 from spaser.core.decorators import role_required
@@ -486,7 +487,14 @@ def reconciliation_view(request):
     return render(
         request,
         "strategies/reconciliation.html",
-        {"filter_form": form, "report": report, "query": request.GET.urlencode(), "uncovered_shown": UNCOVERED_SHOWN},
+        {
+            "filter_form": form,
+            "report": report,
+            "query": request.GET.urlencode(),
+            "uncovered_shown": UNCOVERED_SHOWN,
+            # The form side of a disagreement links to the form for those who take it up: the acheteurs.
+            "can_open_forms": request_has_role(request, Role.BUYER),
+        },
     )
 
 

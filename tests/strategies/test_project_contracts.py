@@ -393,9 +393,37 @@ def test_contract_page_shows_the_project_to_its_organisation_only(client, organi
     client.force_login(buyer)
     page = text(client.get(url))
     assert "Ce marché répond au projet d'achat" in page and it_project.subject in page
+    assert "écart" not in page  # 2019-format data: nothing to compare
     client.force_login(MembershipFactory(organisation=OrganisationFactory(), role=Role.BUYER).user)
     page = text(client.get(url))
     assert it_project.subject not in page
+
+
+def test_contract_page_counts_the_disagreements_with_the_form_and_says_what_to_correct(
+    client, organisation, buyer, it_project, django_assert_max_num_queries
+):
+    AwardCriterion.objects.create(project=it_project, label="Env", kind=CriterionKind.ENVIRONMENTAL, weight=15)
+    frozen(it_project)
+    contract = ContractFactory(
+        buyer=organisation, considerations_published=True, social_clause=True, environmental_none=True
+    )
+    agreeing = ContractFactory(buyer=organisation, considerations_published=True, environmental_clause=True)
+    services.project_contract_confirm(project=it_project, contract_ids=[contract.pk, agreeing.pk], by=buyer)
+    client.force_login(buyer)
+    page = " ".join(text(client.get(reverse("contracts:detail", args=[contract.pk]))).split())
+    assert "<strong>2 écarts</strong> entre la fiche et les données publiées" in page
+    assert (
+        "Considération sociale – à corriger : la fiche. Reprendre la fiche pour qu'elle décrive la considération "
+        "sociale du marché signé" in page
+    )
+    assert (
+        "Considération environnementale – à corriger : les données publiées (DECP). Corriger la publication sur le "
+        "profil d'acheteur" in page
+    )
+    with django_assert_max_num_queries(30) as captured:
+        page = text(client.get(reverse("contracts:detail", args=[agreeing.pk])))
+    assert "Aucun écart entre la fiche et les données publiées." in page
+    assert not any("strategies_awardcriterion" in query["sql"] for query in captured.captured_queries)
 
 
 # --- What the form plans -----------------------------------------------------------------------------------------

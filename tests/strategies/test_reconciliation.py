@@ -65,6 +65,10 @@ def test_form_planning_an_insertion_clause_against_no_social_consideration(organ
         "La fiche prévoit une considération sociale, les données publiées disent « Pas de considération sociale »."
     ]
     assert report.linked_count == 1 and report.not_comparable == []
+    # The form plans it, the publication says none: the publication is the side to correct.
+    (correction,) = line.corrections
+    assert (correction.side, correction.dimension) == ("decp", "social")
+    assert correction.action.startswith("Corriger la publication sur le profil d'acheteur : y déclarer la")
 
 
 def test_published_environmental_clause_the_form_does_not_plan(organisation):
@@ -72,6 +76,16 @@ def test_published_environmental_clause_the_form_does_not_plan(organisation):
     (line,) = selectors.reconciliation(organisation).disagreements
     assert line.kinds == ("environmental",)
     assert "déclarent une considération environnementale (Clause environnementale)" in line.messages[0]
+    # The signed contract went further than the form: the form is the side to take up.
+    assert [(c.side, c.dimension) for c in line.corrections] == [("form", "environmental")]
+    assert line.corrections[0].action.startswith("Reprendre la fiche")
+
+
+def test_each_dimension_gets_its_own_correction(organisation):
+    link(awarded(organisation, social=True), published_contract(organisation, environmental=True))
+    (line,) = selectors.reconciliation(organisation).disagreements
+    assert [(c.side, c.dimension) for c in line.corrections] == [("decp", "social"), ("form", "environmental")]
+    assert line.kinds == ("social", "environmental")
 
 
 def test_agreeing_forms_and_other_organisations_are_not_listed(organisation):
@@ -140,8 +154,21 @@ def test_page_lists_disagreements_with_links_to_both_sides(pilot_client, organis
     assert reverse("strategies:project_detail", args=[project.pk]) in page
     assert reverse("contracts:detail", args=[contract.pk]) in page
     assert "Pas de considération sociale" in page
+    assert "<strong>Les données publiées (DECP)</strong> : Corriger la publication sur le profil d'acheteur" in page
     page = text(pilot_client.get(reverse("strategies:reconciliation"), {"kind": "environmental"}))
     assert "Aucun écart pour ces filtres." in page
+
+
+def test_the_form_side_links_to_the_form_for_buyers_only(client, people, pilot_client, organisation):
+    project = awarded(organisation, subject="Entretien des espaces verts")
+    link(project, published_contract(organisation, environmental=True))
+    form_link = reverse("strategies:project_detail", args=[project.pk]) + "#marches"
+    page = " ".join(text(pilot_client.get(reverse("strategies:reconciliation"))).split())
+    assert "<strong>La fiche</strong> : Reprendre la fiche" in page
+    assert form_link not in page
+    client.force_login(people[Role.BUYER])
+    page = text(client.get(reverse("strategies:reconciliation")))
+    assert f'<a href="{form_link}">Ouvrir la fiche' in page
 
 
 def test_bad_filter_values_are_ignored_with_a_message(pilot_client, organisation):
@@ -177,6 +204,8 @@ def test_csv_and_xlsx_exports_list_every_line(pilot_client, organisation):
         ("Marché sans fiche", "SANS-FICHE-1", ""),
     ]
     assert "Pas de considération sociale" in rows[0]["ecarts"]
+    assert rows[0]["a_corriger"].startswith("Les données publiées (DECP) : Corriger la publication")
+    assert rows[1]["a_corriger"] == ""
     response = pilot_client.get(reverse("strategies:reconciliation_xlsx"), {"kind": "environmental"})
     sheet = load_workbook(io.BytesIO(response.content)).active
     values = list(sheet.iter_rows(values_only=True))
