@@ -78,6 +78,13 @@ class StrategiesConfig(AppConfig):
                 )
             )
         if Role.BUYER in request.roles:
+            items.append(
+                PendingItem(
+                    "Attributions annulées : marché publié à rattacher",
+                    projects.award_cancelled().count(),
+                    f"{url}?award=cancelled",
+                )
+            )
             from spaser.strategies.selectors import reconciliation
 
             items.append(

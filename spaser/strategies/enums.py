@@ -34,6 +34,7 @@ class Transition(models.TextChoices):
     VALIDATE = "validate", "Valider"
     PUBLISH = "publish", "Publier la consultation"
     AWARD = "award", "Marquer comme attribué"
+    UNAWARD = "unaward", "Annuler l'attribution"
     CLOSE = "close", "Clôturer"
     ABANDON = "abandon", "Abandonner"
 

@@ -135,6 +135,7 @@ RECONCILIATION_COLUMNS = [
     ("marche_objet", "Objet du marché", lambda line: line.contract.object),
     ("notifie_le", "Notifié le", lambda line: line.contract.notified_on),
     ("montant_ht", "Montant HT (€)", lambda line: line.amount),
+    ("seuil_fiche", "Seuil de la fiche à la notification (€ HT)", lambda line: line.threshold),
     ("fiche_sociale", "Fiche : considération sociale", lambda line: _yes_no(line.plans_social)),
     (
         "fiche_environnementale",
@@ -154,4 +155,9 @@ RECONCILIATION_COLUMNS = [
         ),
     ),
     ("ecarts", "Écarts relevés", lambda line: " ".join(line.messages)),
+    (
+        "a_corriger",
+        "À corriger",
+        lambda line: " ".join(f"{correction.side_label} : {correction.action}" for correction in line.corrections),
+    ),
 ]

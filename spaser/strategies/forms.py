@@ -632,6 +632,11 @@ class ProjectFilterForm(forms.Form):
         choices=[("", "Toutes"), ("ok", "Sans règle bloquante"), ("ko", "Règles bloquantes à corriger")],
         required=False,
     )
+    award = forms.ChoiceField(
+        label="Attribution",
+        choices=[("", "Toutes"), ("cancelled", "Annulée : marché publié à rattacher")],
+        required=False,
+    )
 
     def __init__(self, *args, organisation, **kwargs):
         super().__init__(*args, **kwargs)
@@ -653,6 +658,8 @@ class ProjectFilterForm(forms.Form):
             queryset = queryset.compliant()
         elif data["compliance"] == "ko":
             queryset = queryset.not_compliant()
+        if data["award"] == "cancelled":
+            queryset = queryset.award_cancelled()
         return queryset
 
 

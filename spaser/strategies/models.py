@@ -172,6 +172,12 @@ class PurchaseProjectQuerySet(models.QuerySet):
     def not_compliant(self):
         return self.filter(blocking_count__gt=0)
 
+    def award_cancelled(self):
+        """Published again after their award was cancelled: they wait for the published contract that answers
+        them (a new award moves them out of "Publiée")."""
+        cancelled = ProjectTransitionLog.objects.filter(project=models.OuterRef("pk"), transition=Transition.UNAWARD)
+        return self.filter(models.Exists(cancelled), state=ProjectState.PUBLISHED)
+
 
 class PurchaseProject(TimeStampedModel):
     """The form "Mon projet d'achat responsable": one purchase, its responsible choices and its validation."""

@@ -51,6 +51,9 @@ def can_apply(request, project, transition: str) -> bool:
         return project.state in (ProjectState.DRAFT, ProjectState.CHANGES_REQUESTED) and can_edit_project(
             request, project
         )
+    if transition == Transition.UNAWARD:
+        # By hand only for an award without linked contracts: otherwise detaching the last one cancels it.
+        return request_has_role(request, Role.BUYER) and not project.contract_links.exists()
     return request_has_role(request, Role.BUYER)
 
 

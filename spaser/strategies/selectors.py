@@ -247,6 +247,63 @@ def contract_has_environmental(contract: Contract) -> bool:
     return bool(contract.environmental_clause or contract.environmental_criterion)
 
 
+@dataclass(frozen=True)
+class Correction:
+    """Which side of a disagreement is to be corrected, and how.
+
+    The published data (DECP) must describe the signed contract: when the validated form plans a consideration
+    and the publication says "Pas de considération", the publication is corrected on the buyer profile. When the
+    publication declares a consideration that the form does not plan, the contract went further than the form:
+    the form is taken up again so that it describes what was signed."""
+
+    side: str  # "decp" or "form"
+    dimension: str  # ReconciliationKind
+
+    SIDES = {"decp": "Les données publiées (DECP)", "form": "La fiche"}
+
+    @property
+    def side_label(self) -> str:
+        return self.SIDES[self.side]
+
+    @property
+    def side_name(self) -> str:
+        """The side within a sentence."""
+        return {"decp": "les données publiées (DECP)", "form": "la fiche"}[self.side]
+
+    @property
+    def dimension_label(self) -> str:
+        return ReconciliationKind(self.dimension).label
+
+    @property
+    def action(self) -> str:
+        what = ReconciliationKind(self.dimension).label.lower()
+        if self.side == "decp":
+            return (
+                f"Corriger la publication sur le profil d'acheteur : y déclarer la {what} que prévoit la fiche "
+                "(clause, critère ou réservation du marché signé)."
+            )
+        return (
+            f"Reprendre la fiche pour qu'elle décrive la {what} du marché signé, "
+            "ou corriger la publication si le marché n'en contient pas."
+        )
+
+
+def disagreement_corrections(*, plans_social: bool, plans_environmental: bool, contract: Contract) -> list[Correction]:
+    """One correction per dimension on which the form and the published data disagree (none for 2019 data)."""
+    if not contract.considerations_published:
+        return []
+    corrections = []
+    for dimension, planned, published in (
+        (ReconciliationKind.SOCIAL, plans_social, contract_has_social(contract)),
+        (ReconciliationKind.ENVIRONMENTAL, plans_environmental, contract_has_environmental(contract)),
+    ):
+        if planned and not published:
+            corrections.append(Correction("decp", dimension))
+        elif published and not planned:
+            corrections.append(Correction("form", dimension))
+    return corrections
+
+
 @dataclass
 class ReconciliationLine:
     """A contract of the report: linked and disagreeing, linked but not comparable, or above the threshold
@@ -259,6 +316,8 @@ class ReconciliationLine:
     plans_environmental: bool | None = None
     kinds: tuple[str, ...] = ()
     messages: list[str] = field(default_factory=list)
+    threshold: Decimal | None = None  # for a contract without a form: the form threshold at its notification
+    corrections: list[Correction] = field(default_factory=list)
 
     SITUATIONS = {
         "disagreement": "Désaccord entre la fiche et les données publiées",
@@ -283,11 +342,82 @@ class Reconciliation:
     not_comparable: list[ReconciliationLine]
     uncovered: list[ReconciliationLine]
     uncovered_count: int
-    form_threshold: Decimal | None
+    form_threshold: Decimal | None  # today's
     linked_count: int
+    threshold_periods: list["ThresholdPeriod"] = field(default_factory=list)
+
+    @property
+    def threshold_changed(self) -> bool:
+        return len(self.threshold_periods) > 1
 
     def lines(self) -> list[ReconciliationLine]:
         return [*self.disagreements, *self.not_comparable, *self.uncovered]
+
+
+FORM_THRESHOLD_CODE = "strategy_form"
+
+
+@dataclass(frozen=True)
+class ThresholdPeriod:
+    """The form threshold in force from `start` to `end` (both included; None: open-ended)."""
+
+    start: datetime.date | None
+    end: datetime.date | None
+    amount: Decimal
+
+    def covers(self, day: datetime.date) -> bool:
+        return (self.start is None or self.start <= day) and (self.end is None or day <= self.end)
+
+
+def form_threshold_periods(organisation) -> list[ThresholdPeriod]:
+    """The organisation's form threshold over time, one period per value, oldest first.
+
+    The référentiel's "strategy_form" rows change on their `valid_from` and the day after their `valid_to`;
+    between two such days the answer of `policy_for` (the organisation's own threshold wins where a row
+    applies, the engine's default where none does) is the same, so it is asked once per period: a few
+    queries per change of the référentiel, none per contract."""
+    from spaser.referentiel.models import Threshold
+
+    changes = set()
+    for valid_from, valid_to in Threshold.objects.filter(code=FORM_THRESHOLD_CODE).values_list(
+        "valid_from", "valid_to"
+    ):
+        changes.add(valid_from)
+        if valid_to is not None:
+            changes.add(valid_to + datetime.timedelta(days=1))
+    starts = sorted(changes)
+    bounds = [(None, starts[0] - datetime.timedelta(days=1) if starts else None)]
+    for index, start in enumerate(starts):
+        end = starts[index + 1] - datetime.timedelta(days=1) if index + 1 < len(starts) else None
+        bounds.append((start, end))
+    periods: list[ThresholdPeriod] = []
+    for start, end in bounds:
+        day = start or end or timezone.localdate()
+        amount = policy_for(organisation=organisation, nature="services", launch_date=day).form_threshold
+        if periods and periods[-1].amount == amount:
+            periods[-1] = ThresholdPeriod(periods[-1].start, end, amount)
+        else:
+            periods.append(ThresholdPeriod(start, end, amount))
+    return periods
+
+
+def threshold_on(periods: list[ThresholdPeriod], day: datetime.date | None) -> Decimal:
+    """The threshold in force on `day` (today for a contract without a notification date)."""
+    day = day or timezone.localdate()
+    return next(period.amount for period in periods if period.covers(day))
+
+
+def _above_threshold_q(periods: list[ThresholdPeriod]) -> Q:
+    """Contracts whose amount (annotated `amount`) reaches the threshold in force at their notification date."""
+    condition = Q(notified_on__isnull=True, amount__gte=threshold_on(periods, None))
+    for period in periods:
+        part = Q(amount__gte=period.amount)
+        if period.start is not None:
+            part &= Q(notified_on__gte=period.start)
+        if period.end is not None:
+            part &= Q(notified_on__lte=period.end)
+        condition |= part
+    return condition
 
 
 def reconciliation_years(organisation) -> list[int]:
@@ -326,11 +456,13 @@ def reconciliation(
         uncovered = uncovered.filter(notified_on__year=year)
     if direction is not None:
         links = links.filter(project__direction=direction)
-    threshold = None
+    threshold, periods = None, []
     if with_uncovered:
-        # The form threshold does not depend on the nature (référentiel "strategy_form"); today's value.
-        threshold = policy_for(organisation=organisation, nature="services", launch_date=None).form_threshold
-        uncovered = uncovered.filter(amount__gte=threshold).order_by("-notified_on", "external_id")
+        # The form threshold does not depend on the nature (référentiel "strategy_form"); each contract is
+        # compared with the one in force at its notification date, in one query whatever the number of periods.
+        periods = form_threshold_periods(organisation)
+        threshold = threshold_on(periods, None)
+        uncovered = uncovered.filter(_above_threshold_q(periods)).order_by("-notified_on", "external_id")
     else:
         uncovered = uncovered.none()
     disagreements, not_comparable, linked_count = [], [], 0
@@ -347,14 +479,10 @@ def reconciliation(
         line.messages = consideration_disagreements(
             plans_social=plans_social, plans_environmental=plans_environmental, contract=contract
         )
-        line.kinds = tuple(
-            value
-            for value, differs in (
-                (ReconciliationKind.SOCIAL, plans_social != contract_has_social(contract)),
-                (ReconciliationKind.ENVIRONMENTAL, plans_environmental != contract_has_environmental(contract)),
-            )
-            if differs
+        line.corrections = disagreement_corrections(
+            plans_social=plans_social, plans_environmental=plans_environmental, contract=contract
         )
+        line.kinds = tuple(correction.dimension for correction in line.corrections)
         if line.messages and (not kind or kind in line.kinds):
             line.situation = "disagreement"
             disagreements.append(line)
@@ -363,8 +491,12 @@ def reconciliation(
     return Reconciliation(
         disagreements=disagreements,
         not_comparable=not_comparable,
-        uncovered=[ReconciliationLine("uncovered", contract) for contract in rows],
+        uncovered=[
+            ReconciliationLine("uncovered", contract, threshold=threshold_on(periods, contract.notified_on))
+            for contract in rows
+        ],
         uncovered_count=uncovered_count,
         form_threshold=threshold,
+        threshold_periods=periods,
         linked_count=linked_count,
     )

@@ -454,6 +454,24 @@ project_close = _simple(Transition.CLOSE)
 
 
 @transaction.atomic
+def project_unaward(*, project, by, comment="", expected_version=None) -> PurchaseProject:
+    """Cancels an award recorded by hand: the project is "Publiée" again, waiting for its real contract.
+
+    An award that rests on linked published contracts is undone by detaching them (the last one detached
+    cancels it), never by hand: the project would otherwise stay linked to contracts while not awarded."""
+    project = _locked(project, expected_version)
+    comment = _require_comment(comment, "Dites pourquoi l'attribution est annulée.")
+    if project.contract_links.exists():
+        raise ValidationError(
+            "Cette attribution repose sur des marchés publiés rattachés : détachez-les (section « Marchés publiés "
+            "(DECP) ») ; le dernier détaché annule l'attribution.",
+            code="linked",
+        )
+    workflow.apply_transition(project, Transition.UNAWARD, by=by, comment=comment)
+    return project
+
+
+@transaction.atomic
 def project_abandon(*, project, by, comment="", expected_version=None) -> PurchaseProject:
     project = _locked(project, expected_version)
     comment = _require_comment(comment, "Dites pourquoi le projet est abandonné.")
@@ -469,6 +487,7 @@ TRANSITION_SERVICES = {
     Transition.VALIDATE: project_validate,
     Transition.PUBLISH: project_publish,
     Transition.AWARD: project_award,
+    Transition.UNAWARD: project_unaward,
     Transition.CLOSE: project_close,
     Transition.ABANDON: project_abandon,
 }
@@ -546,10 +565,12 @@ def project_contract_confirm(*, project, contract_ids, by, scores=None) -> list[
 
 
 @transaction.atomic
-def project_contract_unlink(*, link: ProjectContract, by, reason: str) -> None:
+def project_contract_unlink(*, link: ProjectContract, by, reason: str) -> bool:
     """Detaches a published contract from its project, the reason kept in the project's log.
 
-    The project keeps its state: the award was recorded by the workflow and is not undone by a wrong link."""
+    When the last linked contract goes, an awarded project is "Publiée" again through the workflow table
+    (transition "Annuler l'attribution", logged): nothing shows it awarded any more. Returns whether the
+    award was cancelled."""
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": "Dites pourquoi ce marché est détaché du projet."}, code="reason")
@@ -557,13 +578,18 @@ def project_contract_unlink(*, link: ProjectContract, by, reason: str) -> None:
     link = ProjectContract.objects.select_related("contract").filter(pk=link.pk, project=project).first()
     if link is None:
         raise ValidationError("Ce marché n'est plus rattaché à ce projet.", code="gone")
-    _log_event(
-        project,
-        ContractLinkEvent.UNLINKED,
-        by=by,
-        comment=f"Marché « {link.contract.external_id} » détaché : {reason}",
-    )
+    label = link.contract.external_id
+    _log_event(project, ContractLinkEvent.UNLINKED, by=by, comment=f"Marché « {label} » détaché : {reason}")
     link.delete()
+    if project.state != ProjectState.AWARDED or project.contract_links.exists():
+        return False
+    workflow.apply_transition(
+        project,
+        Transition.UNAWARD,
+        by=by,
+        comment=f"Dernier marché publié détaché (« {label} ») : l'attribution n'est plus constatée.",
+    )
+    return True
 
 
 # --- Snapshot --------------------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 
 from spaser.accounts.enums import Role
+from spaser.accounts.perms import request_has_role
 from spaser.contracts.matching import consideration_disagreements
 from spaser.core import exports as core_exports
 from spaser.core.decorators import role_required
@@ -217,11 +218,14 @@ def project_contract_unlink_view(request, pk, link_pk):
         messages.error(request, "Marché non détaché : " + " ".join(form.errors["reason"]))
         return _contracts_anchor(project)
     try:
-        services.project_contract_unlink(link=link, by=request.user, reason=form.cleaned_data["reason"])
+        unawarded = services.project_contract_unlink(link=link, by=request.user, reason=form.cleaned_data["reason"])
     except ValidationError as error:
         messages.error(request, "Marché non détaché : " + " ".join(error.messages))
     else:
-        messages.success(request, f"Le marché « {link.contract.external_id} » a été détaché du projet.")
+        message = f"Le marché « {link.contract.external_id} » a été détaché du projet."
+        if unawarded:
+            message += " C'était le dernier : l'attribution est annulée, le projet est de nouveau « Publiée »."
+        messages.success(request, message)
     return _contracts_anchor(project)
 
 
@@ -483,7 +487,14 @@ def reconciliation_view(request):
     return render(
         request,
         "strategies/reconciliation.html",
-        {"filter_form": form, "report": report, "query": request.GET.urlencode(), "uncovered_shown": UNCOVERED_SHOWN},
+        {
+            "filter_form": form,
+            "report": report,
+            "query": request.GET.urlencode(),
+            "uncovered_shown": UNCOVERED_SHOWN,
+            # The form side of a disagreement links to the form for those who take it up: the acheteurs.
+            "can_open_forms": request_has_role(request, Role.BUYER),
+        },
     )
 
 

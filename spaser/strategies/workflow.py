@@ -17,6 +17,9 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
     Transition.PUBLISH: (frozenset({S.VALIDATED}), S.PUBLISHED),
     # A validated form may be awarded directly: the published contract data (DECP) shows the award.
     Transition.AWARD: (frozenset({S.VALIDATED, S.PUBLISHED}), S.AWARDED),
+    # Back to "Publiée" when the award was wrong: the last published contract detached (automatically), or by
+    # hand for an award recorded without any contract. The consultation stays launched; a new award follows.
+    Transition.UNAWARD: (frozenset({S.AWARDED}), S.PUBLISHED),
     Transition.CLOSE: (frozenset({S.AWARDED}), S.CLOSED),
     Transition.ABANDON: (frozenset(OPEN_STATES), S.ABANDONED),
 }

@@ -79,10 +79,14 @@ def test_buyer_confirms_the_suggested_contract_then_reads_the_report(page, demo_
     gaps = page.locator("section[aria-labelledby='ecarts-titre']")
     assert "Entretien des espaces verts des lycées du Loiret" in gaps.inner_text()
     assert "Pas de considération sociale" in gaps.inner_text()
+    assert "Corriger la publication sur le profil d'acheteur" in gaps.inner_text()
     assert_accessible(page)
     gaps.get_by_role("link", name="2025-EV-045").click()
     page.wait_for_url(f"**/contrats/{contract.pk}/")
-    assert "Ce marché répond au projet d'achat" in page.locator("main").inner_text()
+    main = " ".join(page.locator("main").inner_text().split())
+    assert "Ce marché répond au projet d'achat" in main
+    assert "1 écart entre la fiche et les données publiées" in main
+    assert_accessible(page)
 
     # A wrong link is detached with its reason, kept in the project's log.
     page.get_by_role("link", name="Entretien des espaces verts des lycées du Loiret").click()
@@ -92,9 +96,23 @@ def test_buyer_confirms_the_suggested_contract_then_reads_the_report(page, demo_
     assert_accessible(page)
     page.get_by_role("button", name="Détacher ce marché").click()
     page.wait_for_load_state()
-    assert "Le marché « 2025-EV-045 » a été détaché du projet." in page.locator("body").inner_text()
-    assert "Lot d'un autre marché." in page.locator(".transition-log").inner_text()
+    body = page.locator("body").inner_text()
+    assert "Le marché « 2025-EV-045 » a été détaché du projet." in body
+    assert "l'attribution est annulée, le projet est de nouveau « Publiée »" in body
+    assert "Publiée" in page.locator("h1 + p").inner_text()
+    log = page.locator(".transition-log").inner_text()
+    assert "Lot d'un autre marché." in log and "Annuler l'attribution" in log
     assert not project.contract_links.exists()
+    project.refresh_from_db()
+    assert project.state == ProjectState.PUBLISHED
+    assert_accessible(page)
+
+    # The home page lists the cancelled award; its link lists the project.
+    page.goto("/")
+    page.get_by_role("link", name="Attributions annulées : marché publié à rattacher").click()
+    page.wait_for_url("**/achats/?award=cancelled")
+    assert "Entretien des espaces verts des lycées du Loiret" in page.locator("main").inner_text()
+    assert_accessible(page)
 
 
 def test_the_commune_is_suggested_while_typing_and_a_wrong_one_is_refused(page, demo_users, region):

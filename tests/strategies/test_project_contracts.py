@@ -8,9 +8,9 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from spaser.accounts.enums import Role
-from spaser.strategies import perms, selectors, services
-from spaser.strategies.enums import ContractLinkEvent, ProjectState, Transition
-from spaser.strategies.models import ProjectContract
+from spaser.strategies import perms, selectors, services, workflow
+from spaser.strategies.enums import ContractLinkEvent, CriterionKind, ProjectState, Transition
+from spaser.strategies.models import AwardCriterion, ProjectContract, PurchaseProject
 from tests.accounts.factories import MembershipFactory, OrganisationFactory
 from tests.contracts.factories import ContractFactory
 from tests.strategies.conftest import request_for
@@ -142,11 +142,111 @@ def test_unlinking_requires_a_reason_and_logs_it(organisation, buyer):
     log = project.transition_logs.get(transition=ContractLinkEvent.UNLINKED)
     assert log.comment == "Marché « 2026-0100 » détaché : Marché d'un autre lycée."
     assert log.transition_label == "Marché publié détaché"
-    project.refresh_from_db()
-    assert project.state == ProjectState.AWARDED  # the award stays recorded
     # The contract is free again for the right project.
     other = published(organisation)
     services.project_contract_confirm(project=other, contract_ids=[contract.pk], by=buyer)
+
+
+def test_detaching_the_last_contract_cancels_the_award_through_the_workflow(organisation, buyer):
+    project = published(organisation)
+    first, second = ContractFactory(buyer=organisation, external_id="LOT-1"), ContractFactory(buyer=organisation)
+    links = services.project_contract_confirm(project=project, contract_ids=[first.pk, second.pk], by=buyer)
+    assert services.project_contract_unlink(link=links[1], by=buyer, reason="Autre consultation.") is False
+    project.refresh_from_db()
+    assert project.state == ProjectState.AWARDED  # one lot is still answered by a published contract
+    version = project.version
+    assert services.project_contract_unlink(link=links[0], by=buyer, reason="Erreur de rattachement.") is True
+    project.refresh_from_db()
+    assert project.state == ProjectState.PUBLISHED
+    assert project.version == version + 1
+    logs = list(project.transition_logs.order_by("pk").values_list("transition", "from_state", "to_state", "user"))
+    assert logs[-2:] == [
+        (ContractLinkEvent.UNLINKED, ProjectState.AWARDED, ProjectState.AWARDED, buyer.pk),
+        (Transition.UNAWARD, ProjectState.AWARDED, ProjectState.PUBLISHED, buyer.pk),
+    ]
+    log = project.transition_logs.get(transition=Transition.UNAWARD)
+    assert log.transition_label == "Annuler l'attribution"
+    assert log.comment == "Dernier marché publié détaché (« LOT-1 ») : l'attribution n'est plus constatée."
+    assert list(PurchaseProject.objects.award_cancelled()) == [project]
+    # The right contract awards it again, and it leaves the "award cancelled" list.
+    services.project_contract_confirm(project=project, contract_ids=[first.pk], by=buyer)
+    project.refresh_from_db()
+    assert project.state == ProjectState.AWARDED
+    assert project.transition_logs.filter(transition=Transition.AWARD).count() == 2
+    assert not PurchaseProject.objects.award_cancelled().exists()
+
+
+def test_unaward_is_in_the_transition_table_from_awarded_only():
+    assert workflow.TRANSITIONS[Transition.UNAWARD] == (frozenset({ProjectState.AWARDED}), ProjectState.PUBLISHED)
+    assert Transition.UNAWARD in workflow.allowed_from(ProjectState.AWARDED)
+    for state in set(ProjectState.values) - {ProjectState.AWARDED}:
+        assert Transition.UNAWARD not in workflow.allowed_from(state), state
+
+
+def test_an_award_recorded_by_hand_is_cancelled_by_hand_with_a_reason(organisation, buyer):
+    project = published(organisation)
+    services.project_award(project=project, by=buyer)
+    with pytest.raises(ValidationError, match="Dites pourquoi l'attribution est annulée"):
+        services.project_unaward(project=project, by=buyer, comment=" ")
+    project.refresh_from_db()
+    assert project.state == ProjectState.AWARDED
+    services.project_unaward(project=project, by=buyer, comment="Attribution saisie par erreur.")
+    project.refresh_from_db()
+    assert project.state == ProjectState.PUBLISHED
+    log = project.transition_logs.get(transition=Transition.UNAWARD)
+    assert (log.from_state, log.to_state, log.comment) == (
+        ProjectState.AWARDED,
+        ProjectState.PUBLISHED,
+        "Attribution saisie par erreur.",
+    )
+    with pytest.raises(workflow.InvalidTransition, match="impossible depuis l'état « Publiée »"):
+        services.project_unaward(project=project, by=buyer, comment="Encore.")
+
+
+def test_an_award_resting_on_linked_contracts_is_not_cancelled_by_hand(organisation, buyer):
+    project = published(organisation)
+    services.project_contract_confirm(project=project, contract_ids=[ContractFactory(buyer=organisation).pk], by=buyer)
+    project.refresh_from_db()
+    with pytest.raises(ValidationError, match="détachez-les"):
+        services.project_unaward(project=project, by=buyer, comment="Erreur.")
+    project.refresh_from_db()
+    assert project.state == ProjectState.AWARDED
+    assert not project.transition_logs.filter(transition=Transition.UNAWARD).exists()
+
+
+@pytest.mark.parametrize(
+    "role, linked, allowed",
+    [
+        (Role.BUYER, False, True),
+        (Role.BUYER, True, False),
+        (Role.ADMIN, False, False),
+        (Role.PRESCRIBER, False, False),
+        (Role.PILOT, False, False),
+        (Role.READER, False, False),
+    ],
+)
+def test_who_may_cancel_an_award_by_hand(people, organisation, buyer, role, linked, allowed):
+    project = PurchaseProjectFactory(organisation=organisation, validated=True, state=ProjectState.AWARDED)
+    if linked:
+        ProjectContract.objects.create(project=project, contract=ContractFactory(buyer=organisation))
+    assert perms.can_apply(request_for(people[role]), project, Transition.UNAWARD) is allowed
+
+
+def test_transition_view_refuses_a_cancellation_by_hand_to_a_prescriber(client, people, organisation):
+    project = frozen(PurchaseProjectFactory(organisation=organisation, validated=True, state=ProjectState.AWARDED))
+    client.force_login(people[Role.PRESCRIBER])
+    url = reverse("strategies:project_transition", args=[project.pk, Transition.UNAWARD])
+    data = {"unaward-version": project.version, "unaward-comment": "Erreur."}
+    assert client.post(url, data).status_code == 403
+    project.refresh_from_db()
+    assert project.state == ProjectState.AWARDED
+    client.force_login(people[Role.BUYER])
+    page = text(client.get(reverse("strategies:project_detail", args=[project.pk])))
+    assert "Annuler l'attribution" in page
+    response = client.post(url, data, follow=True)
+    assert "Étape « Annuler l'attribution » enregistrée." in text(response)
+    project.refresh_from_db()
+    assert project.state == ProjectState.PUBLISHED
 
 
 @pytest.mark.parametrize(
@@ -258,8 +358,32 @@ def test_unlink_view_without_reason_keeps_the_link(buyer_client, organisation, b
     response = buyer_client.post(url, {"reason": ""}, follow=True)
     assert "Marché non détaché : Dites pourquoi ce marché est détaché du projet." in text(response)
     assert ProjectContract.objects.filter(pk=link.pk).exists()
-    buyer_client.post(url, {"reason": "Erreur de rattachement"})
+    response = buyer_client.post(url, {"reason": "Erreur de rattachement"}, follow=True)
     assert not ProjectContract.objects.filter(pk=link.pk).exists()
+    assert "C'était le dernier : l'attribution est annulée, le projet est de nouveau « Publiée »." in text(response)
+
+
+def test_home_page_lists_the_cancelled_awards_for_buyers_and_the_filter_finds_them(
+    client, people, organisation, buyer, it_project
+):
+    contract = ContractFactory(buyer=organisation, considerations_published=True, social_none=True)
+    AwardCriterion.objects.create(project=it_project, label="Env", kind=CriterionKind.ENVIRONMENTAL, weight=15)
+    frozen(it_project)
+    (link,) = services.project_contract_confirm(project=it_project, contract_ids=[contract.pk], by=buyer)
+    other = published(organisation, subject="Marché toujours publié")
+    client.force_login(buyer)
+    home = " ".join(text(client.get(reverse("core:home"))).split())
+    assert "Écarts entre fiches et marchés publiés</a> : 1" in home
+    assert "Attributions annulées" not in home
+    services.project_contract_unlink(link=link, by=buyer, reason="Erreur de rattachement.")
+    home = " ".join(text(client.get(reverse("core:home"))).split())
+    assert "Attributions annulées : marché publié à rattacher</a> : 1" in home
+    assert "Écarts entre fiches et marchés publiés" not in home  # the disagreement went with the link
+    listing = text(client.get(reverse("strategies:project_list"), {"award": "cancelled"}))
+    assert it_project.subject in listing
+    assert other.subject not in listing
+    client.force_login(people[Role.READER])
+    assert "Attributions annulées" not in text(client.get(reverse("core:home")))
 
 
 def test_contract_page_shows_the_project_to_its_organisation_only(client, organisation, buyer, it_project):
@@ -269,9 +393,37 @@ def test_contract_page_shows_the_project_to_its_organisation_only(client, organi
     client.force_login(buyer)
     page = text(client.get(url))
     assert "Ce marché répond au projet d'achat" in page and it_project.subject in page
+    assert "écart" not in page  # 2019-format data: nothing to compare
     client.force_login(MembershipFactory(organisation=OrganisationFactory(), role=Role.BUYER).user)
     page = text(client.get(url))
     assert it_project.subject not in page
+
+
+def test_contract_page_counts_the_disagreements_with_the_form_and_says_what_to_correct(
+    client, organisation, buyer, it_project, django_assert_max_num_queries
+):
+    AwardCriterion.objects.create(project=it_project, label="Env", kind=CriterionKind.ENVIRONMENTAL, weight=15)
+    frozen(it_project)
+    contract = ContractFactory(
+        buyer=organisation, considerations_published=True, social_clause=True, environmental_none=True
+    )
+    agreeing = ContractFactory(buyer=organisation, considerations_published=True, environmental_clause=True)
+    services.project_contract_confirm(project=it_project, contract_ids=[contract.pk, agreeing.pk], by=buyer)
+    client.force_login(buyer)
+    page = " ".join(text(client.get(reverse("contracts:detail", args=[contract.pk]))).split())
+    assert "<strong>2 écarts</strong> entre la fiche et les données publiées" in page
+    assert (
+        "Considération sociale – à corriger : la fiche. Reprendre la fiche pour qu'elle décrive la considération "
+        "sociale du marché signé" in page
+    )
+    assert (
+        "Considération environnementale – à corriger : les données publiées (DECP). Corriger la publication sur le "
+        "profil d'acheteur" in page
+    )
+    with django_assert_max_num_queries(30) as captured:
+        page = text(client.get(reverse("contracts:detail", args=[agreeing.pk])))
+    assert "Aucun écart entre la fiche et les données publiées." in page
+    assert not any("strategies_awardcriterion" in query["sql"] for query in captured.captured_queries)
 
 
 # --- What the form plans -----------------------------------------------------------------------------------------

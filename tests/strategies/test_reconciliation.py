@@ -65,6 +65,10 @@ def test_form_planning_an_insertion_clause_against_no_social_consideration(organ
         "La fiche prévoit une considération sociale, les données publiées disent « Pas de considération sociale »."
     ]
     assert report.linked_count == 1 and report.not_comparable == []
+    # The form plans it, the publication says none: the publication is the side to correct.
+    (correction,) = line.corrections
+    assert (correction.side, correction.dimension) == ("decp", "social")
+    assert correction.action.startswith("Corriger la publication sur le profil d'acheteur : y déclarer la")
 
 
 def test_published_environmental_clause_the_form_does_not_plan(organisation):
@@ -72,6 +76,16 @@ def test_published_environmental_clause_the_form_does_not_plan(organisation):
     (line,) = selectors.reconciliation(organisation).disagreements
     assert line.kinds == ("environmental",)
     assert "déclarent une considération environnementale (Clause environnementale)" in line.messages[0]
+    # The signed contract went further than the form: the form is the side to take up.
+    assert [(c.side, c.dimension) for c in line.corrections] == [("form", "environmental")]
+    assert line.corrections[0].action.startswith("Reprendre la fiche")
+
+
+def test_each_dimension_gets_its_own_correction(organisation):
+    link(awarded(organisation, social=True), published_contract(organisation, environmental=True))
+    (line,) = selectors.reconciliation(organisation).disagreements
+    assert [(c.side, c.dimension) for c in line.corrections] == [("decp", "social"), ("form", "environmental")]
+    assert line.kinds == ("social", "environmental")
 
 
 def test_agreeing_forms_and_other_organisations_are_not_listed(organisation):
@@ -140,8 +154,21 @@ def test_page_lists_disagreements_with_links_to_both_sides(pilot_client, organis
     assert reverse("strategies:project_detail", args=[project.pk]) in page
     assert reverse("contracts:detail", args=[contract.pk]) in page
     assert "Pas de considération sociale" in page
+    assert "<strong>Les données publiées (DECP)</strong> : Corriger la publication sur le profil d'acheteur" in page
     page = text(pilot_client.get(reverse("strategies:reconciliation"), {"kind": "environmental"}))
     assert "Aucun écart pour ces filtres." in page
+
+
+def test_the_form_side_links_to_the_form_for_buyers_only(client, people, pilot_client, organisation):
+    project = awarded(organisation, subject="Entretien des espaces verts")
+    link(project, published_contract(organisation, environmental=True))
+    form_link = reverse("strategies:project_detail", args=[project.pk]) + "#marches"
+    page = " ".join(text(pilot_client.get(reverse("strategies:reconciliation"))).split())
+    assert "<strong>La fiche</strong> : Reprendre la fiche" in page
+    assert form_link not in page
+    client.force_login(people[Role.BUYER])
+    page = text(client.get(reverse("strategies:reconciliation")))
+    assert f'<a href="{form_link}">Ouvrir la fiche' in page
 
 
 def test_bad_filter_values_are_ignored_with_a_message(pilot_client, organisation):
@@ -177,6 +204,8 @@ def test_csv_and_xlsx_exports_list_every_line(pilot_client, organisation):
         ("Marché sans fiche", "SANS-FICHE-1", ""),
     ]
     assert "Pas de considération sociale" in rows[0]["ecarts"]
+    assert rows[0]["a_corriger"].startswith("Les données publiées (DECP) : Corriger la publication")
+    assert rows[1]["a_corriger"] == ""
     response = pilot_client.get(reverse("strategies:reconciliation_xlsx"), {"kind": "environmental"})
     sheet = load_workbook(io.BytesIO(response.content)).active
     values = list(sheet.iter_rows(values_only=True))
@@ -189,3 +218,85 @@ def test_home_page_counts_the_disagreements_for_buyers(client, people, organisat
     client.force_login(people[Role.BUYER])
     page = text(client.get("/"))
     assert "Écarts entre fiches et marchés publiés" in page
+
+
+@pytest.fixture
+def threshold_raised_in_2025():
+    """The référentiel's form threshold: 40,000 € from 2023 to 31/12/2024, 90,000 € from 01/01/2025."""
+    from spaser.referentiel.enums import BuyerKind, ContractNature, LegalStatus
+    from spaser.referentiel.models import Threshold
+
+    Threshold.objects.filter(code=selectors.FORM_THRESHOLD_CODE).delete()
+    for amount, valid_from, valid_to in (
+        (40000, datetime.date(2023, 1, 1), datetime.date(2024, 12, 31)),
+        (90000, datetime.date(2025, 1, 1), None),
+    ):
+        Threshold.objects.create(
+            code=selectors.FORM_THRESHOLD_CODE,
+            label="Seuil de la fiche",
+            buyer_kinds=list(BuyerKind.values),
+            natures=list(ContractNature.values),
+            amount=D(amount),
+            valid_from=valid_from,
+            valid_to=valid_to,
+            legal_basis="Test",
+            status=LegalStatus.VERIFIED,
+        )
+
+
+def test_contracts_without_a_form_are_compared_with_the_threshold_of_their_notification_date(
+    organisation, threshold_raised_in_2025
+):
+    def contract(day, amount, external_id):
+        return ContractFactory(
+            buyer=organisation,
+            notified_on=day,
+            current_amount=D(amount),
+            initial_amount=D(amount),
+            external_id=external_id,
+        )
+
+    eve = contract(datetime.date(2024, 12, 31), 50000, "VEILLE")
+    contract(datetime.date(2025, 1, 1), 89999, "LENDEMAIN-SOUS-SEUIL")
+    day_of = contract(datetime.date(2025, 1, 1), 90000, "LENDEMAIN")
+    old = contract(datetime.date(2019, 5, 2), 45000, "AVANT-REFERENTIEL")  # before any row: the engine's default
+    contract(None, 60000, "SANS-DATE")  # no notification date: today's threshold
+    report = selectors.reconciliation(organisation)
+    assert report.form_threshold == D(90000)
+    assert [(p.start, p.end, p.amount) for p in report.threshold_periods] == [
+        (None, datetime.date(2024, 12, 31), D(40000)),
+        (datetime.date(2025, 1, 1), None, D(90000)),
+    ]
+    assert [(line.contract, line.threshold) for line in report.uncovered] == [
+        (day_of, D(90000)),
+        (eve, D(40000)),
+        (old, D(40000)),
+    ]
+    assert report.uncovered_count == 3
+
+
+def test_the_organisations_own_threshold_replaces_the_referentiels_on_each_period(
+    organisation, threshold_raised_in_2025
+):
+    from spaser.referentiel.models import BuyerSettings
+
+    BuyerSettings.objects.update_or_create(organisation=organisation, defaults={"strategy_form_threshold": D(30000)})
+    periods = selectors.form_threshold_periods(organisation)
+    # 2023 on: the référentiel has a row, the organisation's own value wins; before: the engine's default.
+    assert [(p.start, p.end, p.amount) for p in periods] == [
+        (None, datetime.date(2022, 12, 31), D(40000)),
+        (datetime.date(2023, 1, 1), None, D(30000)),
+    ]
+
+
+def test_page_shows_the_threshold_periods_and_each_contracts_threshold(
+    pilot_client, organisation, threshold_raised_in_2025
+):
+    ContractFactory(
+        buyer=organisation, notified_on=datetime.date(2024, 6, 1), current_amount=D(50000), external_id="VEILLE"
+    )
+    page = " ".join(text(pilot_client.get(reverse("strategies:reconciliation"))).split())
+    assert "seuil de la fiche en vigueur à leur date de notification (aujourd'hui 90 000 € HT)" in page
+    assert "jusqu'au 31/12/2024 : 40 000 € HT" in page
+    assert "depuis le 01/01/2025 : 90 000 € HT" in page
+    assert '<td class="text-end">50 000</td> <td class="text-end">40 000</td>' in page
