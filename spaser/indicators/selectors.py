@@ -397,12 +397,11 @@ class Period:
 
 def spaser_periods_of(spaser) -> list[Period]:
     """The SPASER's multi-year periods: up to the interim review (its middle year) and the whole period."""
-    from spaser.indicators.services import spaser_periods
+    from spaser.indicators.services import spaser_span_periods
 
+    # The same periods the recompute stores for this SPASER, derived from its span (no query).
     return [
-        Period(first, last - first + 1)
-        for first, last in spaser_periods(spaser.organisation)
-        if spaser.period_start <= first and last <= spaser.period_end
+        Period(first, last - first + 1) for first, last in spaser_span_periods(spaser.period_start, spaser.period_end)
     ]
 
 

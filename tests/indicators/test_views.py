@@ -375,7 +375,7 @@ def test_overview_offers_the_spaser_periods_and_judges_the_period_value(
 ):
     chantier = Chantier.objects.get(code="A-V")
     client.force_login(reader)
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(12):
         response = client.get(reverse("indicators:overview"), {"annee": "2023-2025"})
     content = response.content.decode()
     assert "situation 2023-2025 (bilan à mi-parcours)" in content
@@ -416,7 +416,7 @@ def test_chantier_page_for_a_period_links_its_drill_down_to_the_same_period(
     assert stored.record_count == 14
     client.force_login(reader)
     url = reverse("indicators:chantier", args=[chantier.pk])
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(12):
         response = client.get(url, {"annee": "2023-2025"})
     content = response.content.decode()
     assert "Statut 2023-2025 (bilan à mi-parcours)" in content
