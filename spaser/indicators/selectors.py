@@ -7,6 +7,7 @@ values are each read once, then assembled in Python (a SPASER has tens of indica
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.db.models import Q
 from django.utils import timezone
 
 from spaser.indicators import registry
@@ -17,6 +18,8 @@ from spaser.indicators.trajectories import (
     current_target,
     expected_value,
     indicator_status,
+    mean_expected,
+    period_status,
     progress,
     roll_up,
     trajectory_points,
@@ -44,13 +47,30 @@ class IndicatorState:
     targets: list
     points: list
     definition: object = None
+    # A multi-year SPASER period selected instead of a year (``year`` is then its last year), and the value
+    # stored for the whole period when the indicator has one.
+    period: object = None
+    period_measure: Measure | None = None
 
     @property
     def decreasing(self) -> bool:
         return self.indicator.direction == ImprovementDirection.DECREASE
 
     @property
+    def uses_period_value(self) -> bool:
+        """Whether the status reads a value counted over the selected period (a computed, non-stock indicator)."""
+        return (
+            self.period is not None
+            and self.period.span > 1
+            and self.indicator.mode == IndicatorMode.COMPUTED
+            and self.definition is not None
+            and not self.definition.stock
+        )
+
+    @property
     def measure(self) -> Measure | None:
+        if self.uses_period_value:
+            return self.period_measure
         return self.series.get(self.year)
 
     @property
@@ -59,7 +79,23 @@ class IndicatorState:
 
     @property
     def expected(self):
+        if self.uses_period_value:
+            return mean_expected(self.points, self.period.year, self.period.last_year)
         return expected_value(self.points, self.year)
+
+    @property
+    def record_count(self):
+        """How many records the measure counted (computed values only), for the drill-down link."""
+        return getattr(self.measure.source, "record_count", None) if self.measure else None
+
+    @property
+    def drill_period(self):
+        """The multi-year period the drill-down lists, when the measure is a period value."""
+        return self.period if self.uses_period_value else None
+
+    @property
+    def drill_year(self) -> int:
+        return self.period.year if self.uses_period_value else self.year
 
     @property
     def target(self):
@@ -77,6 +113,15 @@ class IndicatorState:
 
     @property
     def status(self):
+        if self.uses_period_value:
+            return period_status(
+                value=self.value,
+                first_year=self.period.year,
+                last_year=self.period.last_year,
+                targets=self.targets,
+                points=self.points,
+                decreasing=self.decreasing,
+            )
         return self.status_for(self.year)
 
     def rows(self, years):
@@ -151,16 +196,27 @@ def default_year(spaser) -> int:
     return min(max(this_year, spaser.period_start), spaser.period_end)
 
 
-def _series(indicators, organisation, scope_kind=ScopeKind.ORGANISATION, scope_value=""):
-    """Measures per indicator pk and year: stored values for computed indicators, manual values otherwise.
+def _series(indicators, organisation, scope_kind=ScopeKind.ORGANISATION, scope_value="", period=None):
+    """Measures per indicator pk and year: stored values for computed indicators, manual values otherwise;
+    and the stored values of a multi-year ``period`` by computation key (read in the same query).
 
     For a scope other than the organisation, the scope's stored values (manual values have no scope)."""
     keys = {indicator.computation_key for indicator in indicators if indicator.mode == IndicatorMode.COMPUTED}
     stored = {}
+    by_period = {}
     if keys:
-        values = IndicatorValue.objects.of_organisation(organisation).of_scope(scope_kind, scope_value)
-        for value in values.filter(key__in=keys):
-            stored.setdefault(value.key, {})[value.year] = value
+        values = IndicatorValue.objects.of_organisation(organisation).filter(
+            scope_kind=scope_kind, scope_value=scope_value, key__in=keys
+        )
+        if period is not None and period.span > 1:
+            values = values.filter(Q(span=1) | Q(span=period.span, year=period.year))
+        else:
+            values = values.filter(span=1)
+        for value in values:
+            if value.span == 1:
+                stored.setdefault(value.key, {})[value.year] = value
+            else:
+                by_period[value.key] = Measure(value.year, value.value, value)
     manual = {}
     manual_indicators = [indicator.pk for indicator in indicators if indicator.mode != IndicatorMode.COMPUTED]
     if scope_kind == ScopeKind.ORGANISATION and manual_indicators:
@@ -173,15 +229,22 @@ def _series(indicators, organisation, scope_kind=ScopeKind.ORGANISATION, scope_v
         else:
             values = manual.get(indicator.pk, {})
         series[indicator.pk] = {year: Measure(year, value.value, value) for year, value in values.items()}
-    return series
+    return series, by_period
 
 
 def indicator_states(
-    indicators, organisation, year, *, scope_kind=ScopeKind.ORGANISATION, scope_value=""
+    indicators, organisation, year, *, scope_kind=ScopeKind.ORGANISATION, scope_value="", period=None
 ) -> list[IndicatorState]:
     """The states of ``indicators`` (with their targets prefetched) for ``year``, organisation-wide by default
-    (the signature the observatory calls) or for one scope's stored values."""
-    series = _series(indicators, organisation, scope_kind, scope_value)
+    (the signature the observatory calls) or for one scope's stored values.
+
+    With a multi-year ``period`` (a :class:`Period`), ``year`` is ignored: the states are for the period's last
+    year, and computed indicators are judged on their value over the whole period (``PERIOD_RULE``)."""
+    if period is not None and period.span > 1:
+        year = period.last_year
+    else:
+        period = None
+    series, by_period = _series(indicators, organisation, scope_kind, scope_value, period)
     states = []
     for indicator in indicators:
         measures = series[indicator.pk]
@@ -199,18 +262,21 @@ def indicator_states(
                 targets=targets,
                 points=trajectory_points(baseline=baseline, targets=targets, first_measure=first),
                 definition=registry.get(indicator.computation_key) if indicator.computation_key else None,
+                period=period,
+                period_measure=by_period.get(indicator.computation_key) if period is not None else None,
             )
         )
     return states
 
 
-def spaser_tree(spaser, year):
-    """Axes (then transversal thématiques) → thématiques → chantiers → indicator states, with roll-ups."""
+def spaser_tree(spaser, year, period=None):
+    """Axes (then transversal thématiques) → thématiques → chantiers → indicator states, with roll-ups, for a
+    year or a multi-year SPASER period."""
     axes = list(Axis.objects.filter(spaser=spaser))
     themes = list(Theme.objects.filter(spaser=spaser))
     chantiers = list(Chantier.objects.filter(spaser=spaser))
     indicators = list(Indicator.objects.filter(spaser=spaser).prefetch_related("targets"))
-    states = indicator_states(indicators, spaser.organisation, year)
+    states = indicator_states(indicators, spaser.organisation, year, period=period)
     by_chantier = {}
     for state in states:
         by_chantier.setdefault(state.indicator.chantier_id, []).append(state)
@@ -331,13 +397,21 @@ class Period:
 
 def spaser_periods_of(spaser) -> list[Period]:
     """The SPASER's multi-year periods: up to the interim review (its middle year) and the whole period."""
-    from spaser.indicators.services import spaser_periods
+    from spaser.indicators.services import spaser_span_periods
 
+    # The same periods the recompute stores for this SPASER, derived from its span (no query).
     return [
-        Period(first, last - first + 1)
-        for first, last in spaser_periods(spaser.organisation)
-        if spaser.period_start <= first and last <= spaser.period_end
+        Period(first, last - first + 1) for first, last in spaser_span_periods(spaser.period_start, spaser.period_end)
     ]
+
+
+def period_option_label(period: Period, spaser) -> str:
+    """How the year selector names a SPASER period: "2023-2025 (bilan à mi-parcours)", "2023-2027 (toute la
+    période)"."""
+    if period.span == 1:
+        return period.param
+    kind = "toute la période" if period.last_year >= spaser.period_end else "bilan à mi-parcours"
+    return f"{period.param} ({kind})"
 
 
 def parse_period(value: str, periods) -> Period | None:

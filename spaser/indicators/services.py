@@ -49,12 +49,17 @@ def spaser_periods(organisation) -> list[tuple[int, int]]:
 
     periods = set()
     for start, end in Spaser.objects.filter(organisation=organisation).values_list("period_start", "period_end"):
-        if end > start:
-            periods.add((start, end))
-            interim = start + (end - start) // 2
-            if interim > start:
-                periods.add((start, interim))
+        periods.update(spaser_span_periods(start, end))
     return sorted(periods)
+
+
+def spaser_span_periods(start: int, end: int) -> list[tuple[int, int]]:
+    """The multi-year periods of one SPASER running from ``start`` to ``end``: up to its interim review (its
+    middle year) and the whole period."""
+    if end <= start:
+        return []
+    interim = start + (end - start) // 2
+    return [(start, interim), (start, end)] if interim > start else [(start, end)]
 
 
 def _compute(organisation, years, definitions):

@@ -19,6 +19,17 @@ STATUS_RULE = (
     "une donnée (en retard, puis en bonne voie, puis atteint) ; « sans donnée » si aucun n'en a."
 )
 
+PERIOD_RULE = (
+    "Sur une période du SPASER (2023-2025 pour le bilan à mi-parcours, 2023-2027 pour toute la période), un "
+    "indicateur calculé prend sa valeur sur l'ensemble des marchés ou fiches de la période (par exemple la part "
+    "des marchés notifiés de 2023 à 2025 avec une considération environnementale). Cette valeur est « atteinte » "
+    "si elle atteint la cible en cours à la dernière année de la période ; « en bonne voie » si elle atteint la "
+    "moyenne des valeurs attendues sur la trajectoire pour les années de la période (une valeur cumulée se "
+    "compare à la moyenne de la trajectoire, pas à son point final) ; « en retard » sinon. Un indicateur saisi "
+    "ou mesuré comme un stock n'a pas de valeur de période : il prend le statut de la dernière année de la "
+    "période. Chantier, thématique et axe se consolident ensuite comme pour une année."
+)
+
 # From the most to the least favourable: the roll-up keeps the last one found in this order.
 SEVERITY = {Status.REACHED: 0, Status.ON_TRACK: 1, Status.LATE: 2}
 
@@ -73,6 +84,31 @@ def indicator_status(*, value, year, targets, points, decreasing=False) -> Statu
     if _reaches(value, target.value, decreasing):
         return Status.REACHED
     expected = expected_value(points, year)
+    if expected is not None and _reaches(value, expected, decreasing):
+        return Status.ON_TRACK
+    return Status.LATE
+
+
+def mean_expected(points: list[Point], first_year: int, last_year: int) -> Decimal | None:
+    """The mean of the values expected on the trajectory for the years of a period that has some."""
+    expected = [expected_value(points, year) for year in range(first_year, last_year + 1)]
+    expected = [value for value in expected if value is not None]
+    if not expected:
+        return None
+    return sum(expected, Decimal(0)) / len(expected)
+
+
+def period_status(*, value, first_year, last_year, targets, points, decreasing=False) -> Status | None:
+    """Status of a value counted over a whole period (first_year to last_year): the target in force at its
+    last year for « atteint », the mean of the trajectory over its years for « en bonne voie »."""
+    if not targets:
+        return None
+    if value is None:
+        return Status.NO_DATA
+    target = current_target(targets, last_year)
+    if _reaches(value, target.value, decreasing):
+        return Status.REACHED
+    expected = mean_expected(points, first_year, last_year)
     if expected is not None and _reaches(value, expected, decreasing):
         return Status.ON_TRACK
     return Status.LATE

@@ -16,11 +16,13 @@ from spaser.indicators.forms import ManualValueForm
 from spaser.indicators.models import ManualValue
 from spaser.indicators.selectors import (
     STATUS_CSS,
+    Period,
     current_spaser,
     default_year,
     indicator_states,
     missing_manual_values,
     parse_period,
+    period_option_label,
     period_values,
     spaser_periods_of,
     spaser_tree,
@@ -28,7 +30,7 @@ from spaser.indicators.selectors import (
     values_by_scope,
 )
 from spaser.indicators.services import manual_value_save
-from spaser.indicators.trajectories import STATUS_RULE
+from spaser.indicators.trajectories import PERIOD_RULE, STATUS_RULE
 from spaser.referentiel.enums import IndicatorMode
 from spaser.referentiel.models import Chantier, Indicator
 
@@ -47,6 +49,12 @@ def _year(request, spaser) -> int:
     return year if year in years else default_year(spaser)
 
 
+def _selection(request, spaser) -> Period:
+    """The year or the multi-year SPASER period (``annee=2023-2025``) chosen in the selector."""
+    period = parse_period(request.GET.get("annee", ""), spaser_periods_of(spaser))
+    return period if period is not None else Period(_year(request, spaser))
+
+
 def _format(request):
     fmt = request.GET.get("format", "")
     return fmt if fmt in exports.FORMATS else None
@@ -60,14 +68,32 @@ def _status_label(status):
     return Status(status).label if status else "Sans cible"
 
 
-def _common(spaser, year):
-    return {
+def _common(spaser, year, selection=None):
+    """The context every dashboard page shares. ``selection`` is given by the pages whose selector also offers
+    the SPASER periods: ``year`` is then the selection's last year, ``annee`` what the links carry."""
+    context = {
         "spaser": spaser,
         "year": year,
+        "annee": year,
+        "selection_label": year,
         "years": spaser_years(spaser) if spaser else [],
         "status_rule": STATUS_RULE,
         "status_css": STATUS_CSS,
     }
+    if selection is not None:
+        context.update(
+            {
+                "year": selection.last_year,
+                "annee": selection.param,
+                "selection": selection,
+                "selection_label": period_option_label(selection, spaser),
+                "period_options": [
+                    (period.param, period_option_label(period, spaser)) for period in spaser_periods_of(spaser)
+                ],
+                "period_rule": PERIOD_RULE,
+            }
+        )
+    return context
 
 
 @role_required()
@@ -75,8 +101,9 @@ def overview_view(request):
     spaser = current_spaser(request.organisation)
     if spaser is None:
         return render(request, "indicators/overview.html", _common(None, None))
-    year = _year(request, spaser)
-    axes, transversal, states = spaser_tree(spaser, year)
+    selection = _selection(request, spaser)
+    axes, transversal, states = spaser_tree(spaser, selection.last_year, period=selection)
+    label = period_option_label(selection, spaser)
     fmt = _format(request)
     if fmt:
         rows = []
@@ -95,9 +122,9 @@ def overview_view(request):
                         ]
                     )
         return exports.table_response(
-            filename=f"tableau-de-bord-{spaser.code}-{year}",
+            filename=f"tableau-de-bord-{spaser.code}-{selection.param}",
             fmt=fmt,
-            headers=["Axe", "Thématique", "Chantier", f"Statut {year}", "Avancement (%)", "Indicateurs"],
+            headers=["Axe", "Thématique", "Chantier", f"Statut {label}", "Avancement (%)", "Indicateurs"],
             rows=rows,
         )
     counts = {status: 0 for status in Status}
@@ -107,13 +134,18 @@ def overview_view(request):
     return render(
         request,
         "indicators/overview.html",
-        {**_common(spaser, year), "axes": axes, "transversal": transversal, "counts": counts},
+        {
+            **_common(spaser, selection.last_year, selection),
+            "axes": axes,
+            "transversal": transversal,
+            "counts": counts,
+        },
     )
 
 
-def _chantier_states(chantier, year):
+def _chantier_states(chantier, selection):
     indicators = list(chantier.indicators.prefetch_related("targets"))
-    return indicator_states(indicators, chantier.spaser.organisation, year)
+    return indicator_states(indicators, chantier.spaser.organisation, selection.last_year, period=selection)
 
 
 @role_required()
@@ -122,8 +154,9 @@ def chantier_view(request, pk):
         Chantier.objects.of_organisation(request.organisation).select_related("spaser", "theme__axis"), pk=pk
     )
     spaser = chantier.spaser
-    year = _year(request, spaser)
-    states = _chantier_states(chantier, year)
+    selection = _selection(request, spaser)
+    states = _chantier_states(chantier, selection)
+    label = period_option_label(selection, spaser)
     fmt = _format(request)
     if fmt:
         rows = [
@@ -136,21 +169,23 @@ def chantier_view(request, pk):
                 _fmt(state.target.value) if state.target else "",
                 state.target.year if state.target else "",
                 _status_label(state.status),
+                "" if state.record_count is None else state.record_count,
             ]
             for state in states
         ]
         return exports.table_response(
-            filename=f"chantier-{chantier.code}-{year}",
+            filename=f"chantier-{chantier.code}-{selection.param}",
             fmt=fmt,
             headers=[
                 "Code",
                 "Indicateur",
                 "Unité",
-                f"Valeur {year}",
+                f"Valeur {label}",
                 "Valeur attendue",
                 "Cible",
                 "Année cible",
                 "Statut",
+                "Enregistrements comptés",
             ],
             rows=rows,
         )
@@ -172,7 +207,7 @@ def chantier_view(request, pk):
         request,
         "indicators/chantier.html",
         {
-            **_common(spaser, year),
+            **_common(spaser, selection.last_year, selection),
             "chantier": chantier,
             "states": states,
             "status": roll_up([state.status for state in states]),
@@ -201,7 +236,6 @@ def _scope_kind(request, definition):
 
 def _scope_table(request, indicator, definition, year, periods):
     """The table by scope of the indicator page: the kind of scope and the period selected, and their values."""
-    from spaser.indicators.selectors import Period
 
     kind = _scope_kind(request, definition)
     period = parse_period(request.GET.get("periode", ""), periods) or Period(year)
@@ -450,7 +484,8 @@ def direction_view(request):
         {membership.direction for membership in request.memberships if membership.direction_id is not None},
         key=lambda direction: direction.code,
     )
-    year = _year(request, spaser) if spaser else None
+    selection = _selection(request, spaser) if spaser else None
+    year = selection.last_year if selection else None
     chantiers = []
     states = {}
     if spaser and directions:
@@ -465,7 +500,7 @@ def direction_view(request):
             Chantier.objects.filter(spaser=spaser).filter(match).distinct().prefetch_related("indicators__targets")
         )
         indicators = [indicator for chantier in chantiers for indicator in chantier.indicators.all()]
-        for state in indicator_states(indicators, spaser.organisation, year):
+        for state in indicator_states(indicators, spaser.organisation, year, period=selection):
             states.setdefault(state.indicator.chantier_id, []).append(state)
     from spaser.indicators.trajectories import roll_up
 
@@ -484,15 +519,20 @@ def direction_view(request):
     fmt = _format(request)
     if fmt:
         return exports.table_response(
-            filename="ma-direction",
+            filename=f"ma-direction-{selection.param}" if selection else "ma-direction",
             fmt=fmt,
-            headers=["Chantier", "Intitulé", f"Statut {year}", "Indicateurs"],
+            headers=[
+                "Chantier",
+                "Intitulé",
+                f"Statut {period_option_label(selection, spaser)}" if selection else "Statut",
+                "Indicateurs",
+            ],
             rows=[[c.code, c.title, _status_label(status), len(s)] for c, status, s in rows],
         )
     return render(
         request,
         "indicators/direction.html",
-        {**_common(spaser, year), "directions": directions, "rows": rows, "forms": forms},
+        {**_common(spaser, year, selection), "directions": directions, "rows": rows, "forms": forms},
     )
 
 

@@ -110,3 +110,28 @@ def test_reader_selects_a_scope_and_a_spaser_period_on_an_indicator(page, dashbo
     expect(page.get_by_text("2 enregistrements au dénominateur")).to_be_visible()
     assert_accessible(page)
     assert not page.console_errors, page.console_errors
+
+
+def test_reader_reviews_the_mid_term_period_from_the_overview_to_its_records(page, dashboard):
+    organisation = Organisation.objects.get(siret=settings.SPASER_ORGANISATION_SIRET)
+    indicator_values_compute(organisation=organisation, years=list(range(2023, 2028)))
+    login(page, dashboard[Role.READER], settings.SPASER_DEMO_PASSWORD)
+    page.goto("/tableau-de-bord/")
+    page.get_by_label("Année ou période").select_option(label="2023-2025 (bilan à mi-parcours)")
+    page.get_by_role("button", name="Afficher").click()
+    page.get_by_text("situation 2023-2025 (bilan à mi-parcours)").wait_for()
+    page.get_by_text("Comment le statut est-il établi ?").click()
+    expect(page.get_by_text("moyenne des valeurs attendues")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_role("link", name="A-V – Élargir le périmètre des marchés concernés").click()
+    page.get_by_role("heading", level=1, name="Chantier A-V").wait_for()
+    expect(page.get_by_label("Année ou période")).to_have_value("2023-2025")
+    # 2 of the 3 contracts notified from 2023 to 2025 are social: 66,67 %, over the 30 % target of 2025.
+    table = page.get_by_role("table", name="Indicateurs du chantier A-V, 2023-2025 (bilan à mi-parcours)")
+    expect(table).to_contain_text("66,67 %")
+    assert_accessible(page)
+    table.get_by_role("link", name="3 enregistrements comptés pour PNAD-SOC").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("de 2023 à 2025")
+    expect(page.get_by_text("3 enregistrements au dénominateur")).to_be_visible()
+    assert_accessible(page)
+    assert not page.console_errors, page.console_errors

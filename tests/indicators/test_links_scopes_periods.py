@@ -232,6 +232,21 @@ def test_spaser_periods_are_the_whole_period_and_up_to_the_interim_review(organi
     assert spaser_periods(organisation) == [(2023, 2025), (2023, 2027)]
 
 
+def test_the_dashboard_selector_offers_the_periods_the_recompute_stores(organisation):
+    from spaser.indicators.selectors import period_option_label, spaser_periods_of
+
+    spaser = SpaserFactory(organisation=organisation, period_start=2023, period_end=2027)
+    periods = spaser_periods_of(spaser)
+    assert [(period.year, period.last_year) for period in periods] == spaser_periods(organisation)
+    assert [period_option_label(period, spaser) for period in periods] == [
+        "2023-2025 (bilan à mi-parcours)",
+        "2023-2027 (toute la période)",
+    ]
+    two_years = SpaserFactory(organisation=organisation, period_start=2030, period_end=2031)
+    assert [(period.year, period.last_year) for period in spaser_periods_of(two_years)] == [(2030, 2031)]
+    assert spaser_periods_of(SpaserFactory(organisation=organisation, period_start=2040, period_end=2040)) == []
+
+
 def test_period_values_add_up_the_years_and_recount_distinct_holders(organisation):
     SpaserFactory(organisation=organisation, period_start=2023, period_end=2027)
     supplier = SupplierFactory(category="pme")

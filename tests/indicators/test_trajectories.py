@@ -9,6 +9,8 @@ from spaser.indicators.trajectories import (
     Point,
     expected_value,
     indicator_status,
+    mean_expected,
+    period_status,
     progress,
     roll_up,
     trajectory_points,
@@ -87,3 +89,47 @@ def test_roll_up_keeps_the_least_favourable_status_with_data():
 def test_progress_counts_reached_and_on_track_among_elements_with_data():
     assert progress([Status.REACHED, Status.LATE, Status.ON_TRACK, Status.NO_DATA]) == 67
     assert progress([Status.NO_DATA]) is None
+
+
+def period(value, first, last, *, targets=TARGETS, points=POINTS, decreasing=False):
+    return period_status(
+        value=None if value is None else D(value),
+        first_year=first,
+        last_year=last,
+        targets=targets,
+        points=points,
+        decreasing=decreasing,
+    )
+
+
+def test_a_period_value_is_compared_with_the_mean_trajectory_of_its_years():
+    # 2023, 2024, 2025 expect 30, 40, 50: a value counted over the three years is on track from 40.
+    assert mean_expected(POINTS, 2023, 2025) == D(40)
+    assert period("40", 2023, 2025) == Status.ON_TRACK
+    assert period("39.99", 2023, 2025) == Status.LATE
+    # « Atteint » against the target in force at the period's last year (50 in 2025), not its mean.
+    assert period("49.99", 2023, 2025) == Status.ON_TRACK
+    assert period("50", 2023, 2025) == Status.REACHED
+    # The whole period: mean of 30, 40, 50, 75, 100 = 59; the 2027 target is 100.
+    assert mean_expected(POINTS, 2023, 2027) == D(59)
+    assert period("59", 2023, 2027) == Status.ON_TRACK
+    assert period("58.99", 2023, 2027) == Status.LATE
+    assert period("99.99", 2023, 2027) == Status.ON_TRACK
+    assert period("100", 2023, 2027) == Status.REACHED
+    assert period(None, 2023, 2027) == Status.NO_DATA
+    assert period("100", 2023, 2027, targets=[]) is None
+
+
+def test_a_period_before_the_trajectory_only_compares_with_its_years_that_have_one():
+    assert mean_expected(POINTS, 2020, 2021) is None
+    assert mean_expected(POINTS, 2021, 2023) == D(25)  # 2021 has no expected value: mean of 20 and 30
+    assert period("10", 2020, 2021) == Status.LATE  # no trajectory yet: only the target can be reached
+
+
+def test_a_decreasing_period_value_is_judged_the_other_way():
+    points = trajectory_points(baseline=Point(2022, D(80)), targets=[Point(2025, D(50))])
+    targets = [Point(2025, D(50))]
+    assert mean_expected(points, 2023, 2025) == D(60)  # 70, 60, 50
+    assert period("60", 2023, 2025, targets=targets, points=points, decreasing=True) == Status.ON_TRACK
+    assert period("60.01", 2023, 2025, targets=targets, points=points, decreasing=True) == Status.LATE
+    assert period("50", 2023, 2025, targets=targets, points=points, decreasing=True) == Status.REACHED

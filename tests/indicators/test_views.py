@@ -1,6 +1,7 @@
 """Dashboard pages: content, statuses, exports, drill-down, scoping, manual values and their bad inputs."""
 
 import io
+import re
 from decimal import Decimal as D
 
 import openpyxl
@@ -341,3 +342,112 @@ def test_chart_tooltips_are_in_french_on_every_layer(client, reader, computed):
         titles = [field["title"] for field in layer["encoding"]["tooltip"]]
         assert titles == ["Série", "Année", "Valeur (%)"]
     assert spec["config"]["locale"]["number"]["decimal"] == ","
+
+
+# --- SPASER periods in the overview, chantier and direction selectors ------------------------------------------
+
+
+@pytest.fixture
+def periods(region):
+    """PNAD-SOC (target 30 % in 2025, no baseline): 2023 1 of 4, 2024 0 of 6, 2025 2 of 4 social contracts.
+
+    2025 alone: 50 % → atteint. 2023-2025: 3 of 14 = 21,43 %, under the mean trajectory (25, 27,5, 30 → 27,5)
+    → en retard."""
+    import datetime as dt
+
+    for year, social, others in [(2023, 1, 3), (2024, 0, 6), (2025, 2, 2)]:
+        for _ in range(social):
+            ContractFactory(buyer=region, social=True, notified_on=dt.date(year, 5, 1))
+        for _ in range(others):
+            ContractFactory(
+                buyer=region,
+                considerations_published=True,
+                social_none=True,
+                environmental_none=True,
+                notified_on=dt.date(year, 5, 1),
+            )
+    indicator_values_compute(organisation=region, years=list(range(2023, 2028)))
+    return region
+
+
+def test_overview_offers_the_spaser_periods_and_judges_the_period_value(
+    client, reader, periods, django_assert_max_num_queries
+):
+    chantier = Chantier.objects.get(code="A-V")
+    client.force_login(reader)
+    with django_assert_max_num_queries(12):
+        response = client.get(reverse("indicators:overview"), {"annee": "2023-2025"})
+    content = response.content.decode()
+    assert "situation 2023-2025 (bilan à mi-parcours)" in content
+    assert re.search(r'<option value="2023-2025"\s*selected>2023-2025 \(bilan à mi-parcours\)</option>', content)
+    assert re.search(r'<option value="2023-2027"\s*>2023-2027 \(toute la période\)</option>', content)
+    assert "moyenne des valeurs attendues" in content  # the period rule is shown to the reader
+    # The links and the exports keep the period.
+    assert f'href="/tableau-de-bord/chantiers/{chantier.pk}/?annee=2023-2025"' in content
+    assert "?annee=2023-2025&amp;format=xlsx" in content
+
+    def a_v_status(annee):
+        export = client.get(reverse("indicators:overview"), {"annee": annee, "format": "xlsx"})
+        rows = list(openpyxl.load_workbook(io.BytesIO(export.content)).active.values)
+        return rows[0][3], next(row[3] for row in rows[1:] if row[2].startswith("A-V "))
+
+    assert a_v_status("2025") == ("Statut 2025", "Atteint")
+    assert a_v_status("2023-2025") == ("Statut 2023-2025 (bilan à mi-parcours)", "En retard")
+
+
+def test_an_unknown_period_falls_back_to_the_default_year(client, reader, periods):
+    client.force_login(reader)
+    default = client.get(reverse("indicators:overview")).content.decode()
+    year = re.search(r"situation (\d{4})\.", default).group(1)
+    content = client.get(reverse("indicators:overview"), {"annee": "2023-2026"}).content.decode()
+    assert f"situation {year}." in content and "moyenne des valeurs attendues" in content
+    assert re.search(rf'<option value="{year}"\s*selected>{year}</option>', content)
+    assert not re.search(r'<option value="2023-20\d\d"\s*selected', content)
+
+
+def test_chantier_page_for_a_period_links_its_drill_down_to_the_same_period(
+    client, reader, periods, django_assert_max_num_queries
+):
+    from spaser.indicators.models import IndicatorValue
+
+    chantier = Chantier.objects.get(code="A-V")
+    indicator = Indicator.objects.get(code="PNAD-SOC")
+    stored = IndicatorValue.objects.get(key=indicator.computation_key, scope_kind="organisation", year=2023, span=3)
+    assert stored.record_count == 14
+    client.force_login(reader)
+    url = reverse("indicators:chantier", args=[chantier.pk])
+    with django_assert_max_num_queries(12):
+        response = client.get(url, {"annee": "2023-2025"})
+    content = response.content.decode()
+    assert "Statut 2023-2025 (bilan à mi-parcours)" in content
+    assert "21,43 %" in content and "En retard" in content
+    drill = reverse("indicators:drilldown", args=[indicator.pk, 2023]) + "?periode=2023-2025"
+    assert f'href="{drill}">14<' in content
+    # The drill-down lists the very records the chantier page counted.
+    assert "14 enregistrements au dénominateur" in client.get(drill).content.decode()
+    # The same page for 2025 alone: that year's value, count and drill-down.
+    content = client.get(url, {"annee": 2025}).content.decode()
+    assert "50 %" in content and "Atteint" in content
+    drill = reverse("indicators:drilldown", args=[indicator.pk, 2025])
+    assert f'href="{drill}">4<' in content
+    assert "4 enregistrements au dénominateur" in client.get(drill).content.decode()
+    # The export follows the selection.
+    export = client.get(url, {"annee": "2023-2025", "format": "csv"}).content.decode("utf-8-sig")
+    lines = export.splitlines()
+    assert "Valeur 2023-2025 (bilan à mi-parcours)" in lines[0] and lines[0].endswith("Enregistrements comptés")
+    row = next(line for line in lines if line.startswith("PNAD-SOC;"))
+    assert row.endswith(";En retard;14")
+
+
+def test_direction_view_follows_the_period(client, region, member_of, django_assert_max_num_queries):
+    from spaser.accounts.models import Direction
+
+    direction = Direction.objects.create(organisation=region, code="DASJ", name="Direction des achats")
+    client.force_login(member_of(Role.BUYER, organisation=region, direction=direction))
+    with django_assert_max_num_queries(14):
+        response = client.get(reverse("indicators:direction"), {"annee": "2023-2027"})
+    content = response.content.decode()
+    assert "Mes chantiers, 2023-2027 (toute la période)" in content and "T-STR" in content
+    export = client.get(reverse("indicators:direction"), {"annee": "2023-2027", "format": "csv"})
+    assert export["Content-Disposition"].endswith('ma-direction-2023-2027.csv"')
+    assert "Statut 2023-2027 (toute la période)" in export.content.decode("utf-8-sig").splitlines()[0]
