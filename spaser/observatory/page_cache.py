@@ -99,13 +99,19 @@ def publication_cache_invalidate(reason: str = "") -> None:
     logger.debug("observatory public pages invalidated (%s)", reason or "explicit call")
 
 
-def _key(request, name: str, args, kwargs, params) -> str:
-    parts = [name, *map(str, args), *(f"{k}={v}" for k, v in sorted(kwargs.items()))]
+def _param_parts(request, params) -> list[str]:
+    """The known query parameters that change the page, in a fixed order (unknown ones make no new entry)."""
+    parts = []
     for param in params:
         values = request.GET.getlist(param)
         if values:
             parts.append(f"{param}={','.join(values)[:100]}")
-    return "|".join(parts)
+    return parts
+
+
+def _key(request, name: str, args, kwargs, params) -> str:
+    parts = [name, *map(str, args), *(f"{k}={v}" for k, v in sorted(kwargs.items()))]
+    return "|".join(parts + _param_parts(request, params))
 
 
 def public_page(*, params: tuple[str, ...] = (), vary=None):
@@ -183,12 +189,7 @@ REPLAYED_HEADERS_SKIP = {"set-cookie", "content-security-policy", "content-secur
 
 
 def _full_key(request, params) -> str:
-    parts = [request.path]
-    for param in params:
-        values = request.GET.getlist(param)
-        if values:
-            parts.append(f"{param}={','.join(values)[:100]}")
-    return "|".join(parts)
+    return "|".join([request.path, *_param_parts(request, params)])
 
 
 def full_page_get(request):
