@@ -11,10 +11,6 @@ from decimal import Decimal
 from django.db import connection, models
 
 
-class JsonText(str):
-    """A value that is already a JSON document (the text of a published record): written as it is."""
-
-
 def _json_converter(field):
     if connection.vendor == "sqlite":
         # What Django's SQLite backend does (json.dumps with the field's encoder), without its call chain.
@@ -24,8 +20,6 @@ def _json_converter(field):
         def convert(value):
             if value is None:
                 return None
-            if type(value) is JsonText:
-                return str(value)
             if type(value) is list and len(value) <= 4 and all(type(item) is str for item in value):
                 key = tuple(value)  # short lists of labels repeat: encode each once
                 encoded = memo.get(key)
@@ -41,8 +35,6 @@ def _json_converter(field):
     def convert_postgresql(value):
         if value is None:
             return None
-        if type(value) is JsonText:
-            return str(value)  # COPY sends it as text: the server parses it into jsonb
         return field.get_db_prep_save(value, connection)
 
     return convert_postgresql
@@ -90,13 +82,16 @@ class Inserter:
         *,
         returning: list[str] | None = None,
         conflict_columns: list[str] | None = None,
+        prepared: bool = False,
     ):
         """``conflict_columns``: rows that would break that unique key are skipped (not an error) and
-        ``returning`` then gives only the rows actually inserted."""
+        ``returning`` then gives only the rows actually inserted. ``prepared``: the caller already gives
+        every value in the form both drivers take (JSON as text, no list or dict): no adaptation pass."""
         meta = model._meta
         fields = [meta.get_field(name) for name in field_names]  # names or attnames ("buyer_id")
         self.fields = fields
         self.columns = [field.column for field in fields]
+        self.prepared = prepared
         self.converters = [(index, conv) for index, field in enumerate(fields) if (conv := _converter(field))]
         self.table = meta.db_table
         self.pk_column = meta.pk.column
@@ -108,6 +103,8 @@ class Inserter:
         self.rows_per_statement = max(1, min(100, 30_000 // len(self.columns)))
 
     def _adapt(self, rows):
+        if self.prepared:
+            return rows
         self.converters = [(index, _converter(self.fields[index])) for index, _ in self.converters]
         if not self.converters:
             return rows
@@ -156,20 +153,48 @@ class Inserter:
             wrapper.execute(f"UPDATE {table} AS t SET {assignments} FROM {stage} AS s WHERE t.{key} = s.{key}")
 
     def _insert_sqlite(self, rows) -> list[tuple]:
-        """Multi-row INSERTs of a fixed number of rows, then single-row INSERTs for the rest.
+        """One prepared single-row INSERT run for every row (``executemany``): SQLite compiles it once and
+        binds each row in C, faster than multi-row statements for wide rows. Primary keys, when asked for,
+        are reserved beforehand (``_reserve_sqlite_ids``) instead of read back row by row.
+
+        Rows that may conflict (``conflict_columns``) go through ``INSERT ... ON CONFLICT DO NOTHING
+        RETURNING``: only the rows actually inserted come back. SQLite's own "?" placeholders on the raw
+        cursor: Django rewrites "%s" with a regular expression."""
+        quote = connection.ops.quote_name
+        if self.conflict_columns:
+            return self._insert_sqlite_skipping(rows)
+        columns = list(self.columns)
+        if self.returning:
+            ids = _reserve_sqlite_ids(self.table, self.pk_column, len(rows))
+            columns = [self.pk_column, *columns]
+            rows = [(pk, *row) for pk, row in zip(ids, rows, strict=True)]
+        sql = (
+            f"INSERT INTO {quote(self.table)} ({', '.join(quote(c) for c in columns)}) "
+            f"VALUES ({', '.join(['?'] * len(columns))})"
+        )
+        with connection.cursor() as wrapper:
+            wrapper.cursor.executemany(sql, rows)
+        return self._returned(rows) if self.returning else []
+
+    def _returned(self, rows) -> list[tuple]:
+        """The ``returning`` columns of rows whose first value is the primary key."""
+        positions = [0 if name in ("id", "pk") else 1 + self.field_names.index(name) for name in self.returning_names]
+        return [tuple(row[position] for position in positions) for row in rows]
+
+    def _insert_sqlite_skipping(self, rows) -> list[tuple]:
+        """Multi-row INSERTs of a fixed number of rows, then single-row INSERTs for the rest, skipping
+        conflicting rows and returning the inserted ones.
 
         Only two statement texts per table: the driver caches prepared statements by text, and each keeps
-        its last bound values (a JSON document per row), so statements of every possible length would make
-        memory grow with the file. SQLite's own "?" placeholders on the raw cursor: Django rewrites "%s" with
-        a regular expression, slow on statements of thousands of values."""
+        its last bound values, so statements of every possible length would make memory grow with the file."""
         quote = connection.ops.quote_name
         columns = ", ".join(quote(column) for column in self.columns)
         placeholder = "(" + ", ".join(["?"] * len(self.columns)) + ")"
         head = f"INSERT INTO {quote(self.table)} ({columns}) VALUES "
-        tail = " RETURNING " + ", ".join(quote(column) for column in self.returning) if self.returning else ""
-        if self.conflict_columns:
-            conflict = ", ".join(quote(column) for column in self.conflict_columns)
-            tail = f" ON CONFLICT ({conflict}) DO NOTHING" + tail
+        conflict = ", ".join(quote(column) for column in self.conflict_columns)
+        tail = f" ON CONFLICT ({conflict}) DO NOTHING"
+        if self.returning:
+            tail += " RETURNING " + ", ".join(quote(column) for column in self.returning)
         size = self.rows_per_statement
         many_sql = head + ", ".join([placeholder] * size) + tail
         one_sql = head + placeholder + tail
@@ -209,10 +234,7 @@ class Inserter:
             with cursor.cursor.copy(sql) as copy:
                 for row in rows:
                     copy.write_row(row)
-        if not self.returning:
-            return []
-        positions = [0 if name in ("id", "pk") else 1 + self.field_names.index(name) for name in self.returning_names]
-        return [tuple(row[position] for position in positions) for row in rows]
+        return self._returned(rows) if self.returning else []
 
     def _copy_staged(self, rows) -> list[tuple]:
         """PostgreSQL, skipping conflicting rows: COPY into a temporary staging table, then one
@@ -236,6 +258,27 @@ class Inserter:
                 f"ON CONFLICT ({conflict}) DO NOTHING{returning}"
             )
             return [tuple(row) for row in cursor.fetchall()] if self.returning else []
+
+
+def _reserve_sqlite_ids(table: str, pk_column: str, count: int) -> range:
+    """Reserve ``count`` primary keys of an AUTOINCREMENT table (Django's SQLite tables are): one write on
+    ``sqlite_sequence`` moves its counter past them, so no other insert, in this transaction or a later one,
+    can take them; SQLite lets only one transaction write at a time."""
+    quote = connection.ops.quote_name
+    highest = f"(SELECT coalesce(max({quote(pk_column)}), 0) FROM {quote(table)})"
+    with connection.cursor() as wrapper:
+        cursor = wrapper.cursor
+        cursor.execute(
+            f"UPDATE sqlite_sequence SET seq = max(seq, {highest}) + ? WHERE name = ? RETURNING seq", (count, table)
+        )
+        found = cursor.fetchone()
+        if found is None:  # no row yet: nothing was ever inserted in this table
+            cursor.execute(
+                f"INSERT INTO sqlite_sequence (name, seq) SELECT ?, {highest} + ? RETURNING seq", (table, count)
+            )
+            found = cursor.fetchone()
+    last = found[0]
+    return range(last - count + 1, last + 1)
 
 
 SELECT_CHUNK = 500

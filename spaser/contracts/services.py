@@ -13,16 +13,16 @@ import datetime as dt
 import functools
 import json
 import logging
-import operator
 from collections import Counter
 from dataclasses import dataclass, field
 
+from django.db import connection
 from django.utils.text import slugify
 
 from spaser.accounts.enums import OrganisationKind
 from spaser.accounts.models import Organisation
 from spaser.contracts import enums
-from spaser.contracts.bulk import Inserter, JsonText, select_pairs
+from spaser.contracts.bulk import Inserter, select_pairs
 from spaser.contracts.models import Contract, ContractHolder, ContractModification
 from spaser.suppliers.services import SupplierRegistry
 
@@ -125,6 +125,7 @@ class ContractLoader:
         self.suppliers = SupplierRegistry()
         self.stats = LoadStats()
         self.now = dt.datetime.now(dt.UTC)
+        self.now_db = connection.ops.adapt_datetimefield_value(self.now)
 
     # --- buyers ------------------------------------------------------------------------------------
     def _ensure_buyers(self, rows):
@@ -158,8 +159,9 @@ class ContractLoader:
     def load(self, items) -> None:
         """``items``: list of (RawRecord, ContractRow). Each row gets one outcome in ``self.stats``.
 
-        Contracts are handled as dicts of column values (attnames): building ORM instances for every row
-        would cost more than the whole normalisation."""
+        Contracts are handled as tuples of column values in ``CONTENT_FIELDS`` order, already in the form both
+        database drivers take (``_build``): building ORM instances, or dicts adapted value by value, would
+        cost more than the whole normalisation."""
         if not items:
             return
         rows = [row for _, row in items]
@@ -168,13 +170,18 @@ class ContractLoader:
         if new_codes:
             self.families.update(self.family_resolver(new_codes))
         self.suppliers.ensure(
-            (h.id_type, h.identifier, h.name) for row in rows for h in {*row.holders, *row.current_holders}
+            (h.id_type, h.identifier, h.name)
+            for row in rows
+            for holders in ((row.holders,) if row.modifications == () else (row.holders, row.current_holders))
+            for h in holders
         )
         existing = self._existing(rows)
-        to_create: dict[tuple, dict] = {}
-        to_update: dict[tuple, dict] = {}
+        to_create: dict[tuple, tuple] = {}
+        to_update: dict[tuple, tuple] = {}  # key -> (content values, contract id)
         sources_only: dict[tuple, dict] = {}
         children: dict[tuple, object] = {}
+        # (last publication, modification count, fingerprint, sources) of the rows pending in this batch
+        versions: dict[tuple, tuple] = {}
         outcomes = self.stats.outcomes
         anomalies = self.stats.anomalies
         run_id = self.run.pk
@@ -184,53 +191,70 @@ class ContractLoader:
             digest = row.content_hash()
             for anomaly in row.anomalies:
                 anomalies[anomaly.split(":", 1)[0]] += 1
-            pending = to_create.get(key) or to_update.get(key)
-            current = pending or sources_only.get(key) or existing.get(key)
-            if current is None:
-                to_create[key] = self._build(row, record, source, digest)
+            current = sources_only.get(key) or existing.get(key)
+            pending = key in to_create or key in to_update
+            if current is None and not pending:
+                to_create[key] = self._build(row, record, source, digest, [source])
                 children[key] = row
+                versions[key] = (row.last_published_on, len(row.modifications), digest, [source])
                 outcomes[CREATED] += 1
                 continue
-            same_run = pending is not None or current["import_run_id"] == run_id
+            if pending:
+                last_published_on, modification_count, current_digest, sources = versions[key]
+            else:
+                last_published_on, modification_count, current_digest, sources = (
+                    current["last_published_on"],
+                    current["modification_count"],
+                    current["content_hash"],
+                    current["sources"],
+                )
+            same_run = pending or current["import_run_id"] == run_id
             newer = _version(row.last_published_on, len(row.modifications), digest) > _version(
-                current["last_published_on"], current["modification_count"], current["content_hash"]
+                last_published_on, modification_count, current_digest
             )
-            known_source = source in current["sources"]
+            known_source = source in sources
             if same_run:
                 outcome, replace = MERGED, newer
-            elif digest == current["content_hash"]:
+            elif digest == current_digest:
                 outcome, replace = (UNCHANGED if known_source else MERGED), False
             elif newer:
                 outcome, replace = UPDATED, True
             else:
                 outcome, replace = (UNCHANGED if known_source else MERGED), False
             outcomes[outcome] += 1
-            sources = current["sources"] if known_source else [*current["sources"], source]
+            if not known_source:
+                sources = [*sources, source]
             if replace:
-                values = self._build(row, record, source, digest, sources=sources)
+                values = self._build(row, record, source, digest, sources)
                 if key in to_create:
                     to_create[key] = values
                 else:
-                    values["id"] = current["id"]
-                    to_update[key] = values
+                    contract_id = to_update[key][1] if key in to_update else current["id"]
+                    to_update[key] = (values, contract_id)
                     sources_only.pop(key, None)
+                versions[key] = (row.last_published_on, len(row.modifications), digest, sources)
                 children[key] = row
             elif not known_source:
-                current["sources"] = sources
-                current["import_run_id"] = run_id
-                if key not in to_create and key not in to_update:
+                if pending:
+                    # A duplicate in this batch from another source: the pending values get the new list.
+                    versions[key] = (last_published_on, modification_count, current_digest, sources)
+                    self._set_sources(to_create, to_update, key, sources)
+                else:
+                    current["sources"] = sources
+                    current["import_run_id"] = run_id
                     sources_only[key] = current
 
         ids = {}
         if to_create:
-            inserted = _contract_inserter().insert([_insert_values(v) for v in to_create.values()])
+            created_at = self.now_db
+            inserted = _contract_inserter().insert([key + values + (created_at,) for key, values in to_create.items()])
             ids.update({(siret, external_id): pk for pk, siret, external_id in inserted})
         if to_update:
-            ids.update({key: values["id"] for key, values in to_update.items()})
-            updated_ids = list(ids[key] for key in to_update)
+            ids.update({key: contract_id for key, (_, contract_id) in to_update.items()})
+            updated_ids = [contract_id for _, contract_id in to_update.values()]
             ContractHolder.objects.filter(contract_id__in=updated_ids).delete()
             ContractModification.objects.filter(contract_id__in=updated_ids).delete()
-            _contract_updater().update([_update_values(values) for values in to_update.values()])
+            _contract_updater().update([values + (contract_id,) for values, contract_id in to_update.values()])
         if sources_only:
             Contract.objects.bulk_update(
                 [Contract(id=v["id"], sources=v["sources"], import_run_id=run_id) for v in sources_only.values()],
@@ -251,7 +275,7 @@ class ContractLoader:
                     m.published_on,
                     m.duration_months,
                     m.amount,
-                    [[h.id_type, h.identifier, h.name] for h in m.holders] if m.holders else None,
+                    _dumps([[h.id_type, h.identifier, h.name] for h in m.holders]) if m.holders else None,
                 )
                 for m in row.modifications
             )
@@ -259,6 +283,16 @@ class ContractLoader:
             _holder_inserter().insert(holders)
         if modifications:
             _modification_inserter().insert(modifications)
+
+    @staticmethod
+    def _set_sources(to_create, to_update, key, sources):
+        encoded = _dumps(sources)
+        if key in to_create:
+            values = to_create[key]
+            to_create[key] = values[:_SOURCES_AT] + (encoded,) + values[_SOURCES_AT + 1 :]
+        else:
+            values, contract_id = to_update[key]
+            to_update[key] = (values[:_SOURCES_AT] + (encoded,) + values[_SOURCES_AT + 1 :], contract_id)
 
     def _existing(self, rows) -> dict[tuple, dict]:
         """Known contracts of these rows, by (buyer SIRET, id), through the unique index (plain SQL)."""
@@ -282,77 +316,82 @@ class ContractLoader:
             }
         return existing
 
-    def _build(self, row, record, source: str, digest: str, *, sources=None) -> dict:
+    def _build(self, row, record, source: str, digest: str, sources: list[str]) -> tuple:
+        """The content values of a contract, in ``CONTENT_FIELDS`` order, ready for both drivers: JSON as
+        text (short label lists encoded once each), dates and decimals as they are (the drivers adapt them)."""
         place = self.places.resolve(row.place_type, row.place_code)
         social = row.social or ()
         environmental = row.environmental or ()
-        now = self.now
-        return {
-            "kind": row.kind,
-            "buyer_id": self.buyers[row.buyer_siret],
-            "buyer_siret": row.buyer_siret,
-            "external_id": row.external_id,
-            "nature": row.nature,
-            "object": row.object,
-            "cpv": row.cpv,
-            "cpv_division": row.cpv[:2],
-            "family_id": self.families.get(row.cpv),
-            "procedure": row.procedure,
-            "techniques": list(row.techniques),
-            "execution_modalities": list(row.execution_modalities),
-            "framework_id": row.framework_id,
-            "is_innovative": row.innovative,
-            "ccag": row.ccag,
-            "offers_received": row.offers_received,
-            "advance": row.advance,
-            "advance_rate": row.advance_rate,
-            "grouping": row.grouping,
-            "subcontracting_declared": row.subcontracting_declared,
-            "subcontracting_acts": list(row.subcontracting_acts),
-            "place_type": row.place_type,
-            "place_code": row.place_code,
-            "place_name": row.place_name,
-            "place_commune_id": place.commune_id,
-            "place_departement_id": place.departement_id,
-            "place_region_id": place.region_id,
-            "duration_months": row.duration_months,
-            "current_duration_months": row.current_duration,
-            "notified_on": row.notified_on,
-            "published_on": row.published_on,
-            "last_published_on": row.last_published_on,
-            "start_on": row.start_on,
-            "initial_amount": row.initial_amount,
-            "current_amount": row.current_amount,
-            "public_subsidy": row.public_subsidy,
-            "price_form": row.price_form,
-            "price_types": list(row.price_types),
-            "eu_origin_share": row.eu_origin_share,
-            "fr_origin_share": row.fr_origin_share,
-            "considerations_published": row.social is not None or row.environmental is not None,
-            "social_clause": enums.SocialConsideration.CLAUSE in social,
-            "social_criterion": enums.SocialConsideration.CRITERION in social,
-            "social_reserved": enums.SocialConsideration.RESERVED in social,
-            "social_none": enums.SocialConsideration.NONE in social,
-            "environmental_clause": enums.EnvironmentalConsideration.CLAUSE in environmental,
-            "environmental_criterion": enums.EnvironmentalConsideration.CRITERION in environmental,
-            "environmental_none": enums.EnvironmentalConsideration.NONE in environmental,
-            "modification_count": len(row.modifications),
-            "anomalies": row.anomalies,
-            "format_version": row.format_version,
-            "sources": sources or [source],
-            "source_file": self.source_file,
-            "import_run_id": self.run.pk,
-            "content_hash": digest,
-            "raw": JsonText(record.text) if record.text is not None else record.data,
-            "created_at": now,
-            "updated_at": now,
-        }
+        cpv = row.cpv
+        text = record.text
+        return (
+            row.kind,
+            self.buyers[row.buyer_siret],
+            row.nature,
+            row.object,
+            cpv,
+            cpv[:2],
+            self.families.get(cpv),
+            row.procedure,
+            _labels_json(row.techniques),
+            _labels_json(row.execution_modalities),
+            row.framework_id,
+            row.innovative,
+            row.ccag,
+            row.offers_received,
+            row.advance,
+            row.advance_rate,
+            row.grouping,
+            row.subcontracting_declared,
+            _dumps(list(row.subcontracting_acts)) if row.subcontracting_acts else "[]",
+            row.place_type,
+            row.place_code,
+            row.place_name,
+            place.commune_id,
+            place.departement_id,
+            place.region_id,
+            row.duration_months,
+            row.current_duration,
+            row.notified_on,
+            row.published_on,
+            row.last_published_on,
+            row.start_on,
+            row.initial_amount,
+            row.current_amount,
+            row.public_subsidy,
+            row.price_form,
+            _labels_json(row.price_types),
+            row.eu_origin_share,
+            row.fr_origin_share,
+            row.social is not None or row.environmental is not None,
+            enums.SocialConsideration.CLAUSE in social,
+            enums.SocialConsideration.CRITERION in social,
+            enums.SocialConsideration.RESERVED in social,
+            enums.SocialConsideration.NONE in social,
+            enums.EnvironmentalConsideration.CLAUSE in environmental,
+            enums.EnvironmentalConsideration.CRITERION in environmental,
+            enums.EnvironmentalConsideration.NONE in environmental,
+            len(row.modifications),
+            _labels_json(row.anomalies),
+            row.format_version,
+            _dumps(sources),
+            self.source_file,
+            self.run.pk,
+            digest,
+            text if text is not None else _dumps(record.data),
+            self.now_db,
+        )
 
     def _holders(self, contract_id: int, row) -> list[tuple]:
         initial = row.holders
         current = row.current_holders
+        ids = self.suppliers.holder_ids
+        if current is initial:  # no modification changed the holders: the usual case
+            return [
+                (contract_id, rank, h.id_type, h.identifier, h.name, *ids[h.id_type, h.identifier], True, True)
+                for rank, h in enumerate(initial, 1)
+            ]
         ordered = list(initial) + [h for h in current if h not in initial]
-        suppliers = self.suppliers
         return [
             (
                 contract_id,
@@ -360,8 +399,7 @@ class ContractLoader:
                 h.id_type,
                 h.identifier,
                 h.name,
-                suppliers.supplier_id(h.id_type, h.identifier),
-                suppliers.establishment_id(h.id_type, h.identifier),
+                *ids[h.id_type, h.identifier],
                 h in initial,
                 h in current,
             )
@@ -378,22 +416,19 @@ INSERT_FIELDS = [
 ]
 
 
-_insert_values = operator.itemgetter(*INSERT_FIELDS)
-
-
 @functools.cache
 def _contract_inserter() -> Inserter:
-    return Inserter(Contract, INSERT_FIELDS, returning=["id", "buyer_siret", "external_id"])
+    return Inserter(Contract, INSERT_FIELDS, returning=["id", "buyer_siret", "external_id"], prepared=True)
 
 
 # Every content field by its column name, then the primary key (created_at is kept as it was).
 UPDATE_FIELDS = [*(Contract._meta.get_field(name).attname for name in CONTENT_FIELDS), "id"]
-_update_values = operator.itemgetter(*UPDATE_FIELDS)
+_SOURCES_AT = CONTENT_FIELDS.index("sources")
 
 
 @functools.cache
 def _contract_updater() -> Inserter:
-    return Inserter(Contract, UPDATE_FIELDS)
+    return Inserter(Contract, UPDATE_FIELDS, prepared=True)
 
 
 @functools.cache
@@ -411,6 +446,7 @@ def _holder_inserter() -> Inserter:
             "is_initial",
             "is_current",
         ],
+        prepared=True,
     )
 
 
@@ -429,7 +465,24 @@ def _modification_inserter() -> Inserter:
             "amount",
             "holders",
         ],
+        prepared=True,
     )
+
+
+# JSON as both backends' JSONField writes it (json.dumps, ASCII-escaped): stored text stays the same.
+_dumps = json.JSONEncoder().encode
+_LABELS_JSON: dict[tuple, str] = {}
+
+
+def _labels_json(values) -> str:
+    """JSON text of a short list of labels; the few combinations that occur are encoded once each."""
+    key = tuple(values)
+    encoded = _LABELS_JSON.get(key)
+    if encoded is None:
+        encoded = _dumps(list(key))
+        if len(_LABELS_JSON) < 10_000:
+            _LABELS_JSON[key] = encoded
+    return encoded
 
 
 def _resolve_families(codes) -> dict[str, int | None]:

@@ -29,14 +29,23 @@ class SupplierRegistry:
     def __init__(self):
         self.suppliers: dict[str, int] = {}
         self.establishments: dict[str, int] = {}
+        # (identifier type, identifier) as published -> (supplier id, establishment id or None)
+        self.holder_ids: dict[tuple[str, str], tuple[int, int | None]] = {}
 
     def ensure(self, holders) -> None:
         """``holders``: iterable of (id_type, identifier, name). Plain SQL on the unique keys, no ORM
-        instance: this runs for every batch of the DECP import."""
+        instance: this runs for every batch of the DECP import. Afterwards ``holder_ids`` knows them all."""
+        holder_ids = self.holder_ids
+        new: dict[tuple[str, str], str] = {}
+        for id_type, identifier, name in holders:
+            if (id_type, identifier) not in holder_ids and (id_type, identifier) not in new:
+                new[id_type, identifier] = name
+        if not new:
+            return
         wanted: dict[str, tuple] = {}
         wanted_establishments: dict[str, str] = {}
         suppliers = self.suppliers
-        for id_type, identifier, name in holders:
+        for (id_type, identifier), name in new.items():
             key, siren, siret = supplier_key(id_type, identifier)
             if key not in suppliers and key not in wanted:
                 wanted[key] = (
@@ -80,13 +89,9 @@ class SupplierRegistry:
                             [s for s, _ in missing if s not in establishments],
                         )
                     )
-
-    def supplier_id(self, id_type: str, identifier: str) -> int:
-        return self.suppliers[supplier_key(id_type, identifier)[0]]
-
-    def establishment_id(self, id_type: str, identifier: str) -> int | None:
-        siret = supplier_key(id_type, identifier)[2]
-        return self.establishments.get(siret) if siret else None
+        for id_type, identifier in new:
+            key, _, siret = supplier_key(id_type, identifier)
+            holder_ids[id_type, identifier] = (suppliers[key], self.establishments.get(siret) if siret else None)
 
 
 @functools.cache

@@ -272,3 +272,41 @@ def test_contracts_are_linked_to_their_purchase_family(tmp_path, geo_cvl):
     assert works.family is not None
     assert works.family == resolve_family("45000000")
     assert Contract.objects.get(external_id="2").family == resolve_family("77313000")
+
+
+@pytest.mark.parametrize("batch_size", [1000, 2], ids=["same-batch", "across-batches"])
+def test_publications_of_one_contract_from_several_sources_are_merged(tmp_path, geo_cvl, monkeypatch, batch_size):
+    from spaser.imports import services
+
+    monkeypatch.setattr(services, "BATCH_SIZE", batch_size)
+    older = market(id="1", modifications=None, source="plateforme-a")
+    records = [
+        older,
+        market(id="2", source="plateforme-a"),
+        market(id="1", modifications=None, source="plateforme-b"),  # same content, another source
+        market(id="1", source="plateforme-c"),  # newer: two modifications
+        market(id="1", modifications=None, source="plateforme-b"),  # an older one seen again
+    ]
+    run = decp_import_file(path=write_json(tmp_path, "sources.json", records))
+    assert counts(run) == {"read": 5, "created": 2, "updated": 0, "unchanged": 0, "merged": 3, "rejected": 0}
+    contract = Contract.objects.get(external_id="1")
+    assert contract.sources == ["plateforme-a", "plateforme-b", "plateforme-c"]
+    assert contract.modification_count == 2 and contract.current_amount == Decimal("150000.00")
+    assert contract.raw["source"] == "plateforme-c"
+    assert list(contract.modifications.values_list("number", flat=True)) == [1, 2]
+    assert Contract.objects.get(external_id="2").sources == ["plateforme-a"]
+
+
+def test_contract_ids_taken_by_an_import_never_collide_with_later_writes(tmp_path, geo_cvl):
+    from tests.contracts.factories import ContractFactory
+
+    decp_import_file(path=write_json(tmp_path, "a.json", [market(id=str(i)) for i in range(3)]))
+    imported = set(Contract.objects.values_list("pk", flat=True))
+    created = ContractFactory()
+    assert created.pk not in imported and created.pk > max(imported)
+    Contract.objects.filter(pk=created.pk).delete()
+    run = decp_import_file(path=write_json(tmp_path, "b.json", [market(id=str(i)) for i in range(3, 6)]))
+    assert run.created_count == 3
+    ids = list(Contract.objects.values_list("pk", flat=True))
+    assert len(set(ids)) == 6 and created.pk not in ids  # a deleted contract's id is not given again
+    assert ContractHolder.objects.filter(contract__external_id="5").exists()
