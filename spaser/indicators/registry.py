@@ -1268,12 +1268,12 @@ LINK_READS = (
 )
 
 
-def form_threshold(organisation) -> Decimal:
-    """The amount from which a purchase form is required: the référentiel of thresholds in force (40 000 € HT
-    by default), or the organisation's own setting."""
-    from spaser.strategies.selectors import policy_for
+def _form_required_q(organisation):
+    """Markets that needed a form: initial amount at or above the form threshold in force at their notification
+    date (the reconciliation report's rule, shared through ``strategies.selectors.form_required_q``)."""
+    from spaser.strategies.selectors import form_required_q
 
-    return Decimal(policy_for(organisation=organisation, nature="services", launch_date=None).form_threshold)
+    return form_required_q(organisation)
 
 
 def _linked_to_validated_form_q(organisation=None):
@@ -1285,14 +1285,16 @@ def _linked_to_validated_form_q(organisation=None):
 
 
 def _above_threshold(organisation, year):
-    return _markets_of_year(organisation, year).filter(initial_amount__gte=form_threshold(organisation))
+    return _markets_of_year(organisation, year).filter(_form_required_q(organisation))
 
 
 @register(
     "strategies.validated_form_coverage",
     label="Part des marchés au-dessus du seuil de la fiche précédés d'une fiche validée",
     unit=Unit.PERCENT,
-    reads=LINK_READS + " Seuil de la fiche (référentiel des seuils ou réglage de l'organisation).",
+    reads=LINK_READS
+    + " Seuil de la fiche en vigueur à la date de notification de chaque marché (référentiel des seuils, période "
+    "par période, ou réglage de l'organisation).",
     source="contracts",
     numerator_q=_linked_to_validated_form_q,
     denominator=_above_threshold,
@@ -1300,11 +1302,11 @@ def _above_threshold(organisation, year):
 )
 def validated_form_coverage(organisation, years):
     """Nombre de marchés notifiés dans l'année dont le montant initial HT atteint le seuil de la fiche
-    « Mon projet d'achat responsable » (40 000 € HT par défaut, référentiel des seuils ou réglage de
-    l'organisation, seuil inclus) et qui sont rattachés à une fiche validée (date de validation renseignée),
-    divisé par le nombre de marchés notifiés dans l'année atteignant ce seuil, × 100."""
-    base = Q(initial_amount__gte=form_threshold(organisation))
-    return _contract_share(organisation, years, _linked_to_validated_form_q(), base=base)
+    « Mon projet d'achat responsable » en vigueur à leur date de notification (40 000 € HT par défaut,
+    référentiel des seuils ou réglage de l'organisation, seuil inclus) et qui sont rattachés à une fiche validée
+    (date de validation renseignée), divisé par le nombre de marchés notifiés dans l'année atteignant ce seuil,
+    × 100. Même règle que la liste « Marchés sans fiche » du rapprochement fiches – données publiées."""
+    return _contract_share(organisation, years, _linked_to_validated_form_q(), base=_form_required_q(organisation))
 
 
 def _linked_published(organisation, year):
