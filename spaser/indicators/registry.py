@@ -1270,10 +1270,17 @@ LINK_READS = (
 
 def _form_required_q(organisation):
     """Markets that needed a form: initial amount at or above the form threshold in force at their notification
-    date (the reconciliation report's rule, shared through ``strategies.selectors.form_required_q``)."""
-    from spaser.strategies.selectors import form_required_q
+    date (the reconciliation report's rule, shared through ``strategies.selectors.form_required_q``). The
+    threshold periods are read once per organisation inside ``link_memo``."""
+    from spaser.strategies.selectors import form_required_q, form_threshold_periods
 
-    return form_required_q(organisation)
+    memo = _THRESHOLD_MEMO.get()
+    periods = memo.get(organisation.pk) if memo is not None else None
+    if periods is None:
+        periods = form_threshold_periods(organisation)
+        if memo is not None:
+            memo[organisation.pk] = periods
+    return form_required_q(periods=periods)
 
 
 def _linked_to_validated_form_q(organisation=None):
@@ -1316,17 +1323,19 @@ def _linked_published(organisation, year):
 
 
 _AGREEMENT_MEMO = contextvars.ContextVar("indicator_agreement_memo", default=None)
+_THRESHOLD_MEMO = contextvars.ContextVar("indicator_threshold_memo", default=None)
 
 
 @contextmanager
-def agreement_memo():
-    """Inside this block, each contract's agreement with its form is decided once (a recompute asks for it
-    once per kind of scope)."""
-    token = _AGREEMENT_MEMO.set({})
+def link_memo():
+    """Inside this block (one recompute), each contract's agreement with its form is decided once and each
+    organisation's form threshold periods are read once: a recompute asks for them once per kind of scope."""
+    agreement, threshold = _AGREEMENT_MEMO.set({}), _THRESHOLD_MEMO.set({})
     try:
         yield
     finally:
-        _AGREEMENT_MEMO.reset(token)
+        _AGREEMENT_MEMO.reset(agreement)
+        _THRESHOLD_MEMO.reset(threshold)
 
 
 def agreeing_contract_ids(contracts) -> set[int]:

@@ -145,7 +145,7 @@ def indicator_values_compute(*, organisation, years=None, keys=None, scopes=True
     scope_kinds = [ScopeKind.ORGANISATION, *(SCOPE_KINDS if scopes else [])]
     # One scan of the holders for every kind of scope (only worth it when there are several kinds).
     shared = registry.shared_holder_scan(organisation, years, definitions) if scopes else contextlib.nullcontext()
-    with shared, registry.agreement_memo():
+    with shared, registry.link_memo():
         for scope_kind in scope_kinds:
             selected = [d for d in definitions if scope_kind == ScopeKind.ORGANISATION or scope_kind in d.scopes]
             if not selected:

@@ -147,6 +147,17 @@ def test_the_initial_amount_decides_not_the_amended_one(organisation):
     assert (line.amount, line.threshold) == (D(50000), D(40000))  # the amount compared with the threshold
 
 
+def test_a_recompute_reads_the_threshold_periods_once_whatever_the_scopes(organisation, linked):
+    from unittest import mock
+
+    from spaser.strategies import selectors
+
+    with mock.patch.object(selectors, "form_threshold_periods", wraps=selectors.form_threshold_periods) as read:
+        indicator_values_compute(organisation=organisation, years=[2024])
+    assert read.call_count == 1  # computed for the organisation, then by family and by département
+    assert IndicatorValue.objects.organisation_wide().get(key=COVERAGE, year=2024).value == 60
+
+
 def test_data_quality_compares_published_considerations_with_the_form(organisation, linked):
     definition = registry.get(AGREEMENT)
     result = definition.compute(organisation, [2024])[2024]
