@@ -12,10 +12,12 @@ class IndicatorsConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_delete, post_save
 
-        from spaser.strategies.models import ProjectContract
+        from spaser.strategies.models import ProjectContract, ProjectTransitionLog
 
         post_save.connect(_link_changed, sender=ProjectContract, dispatch_uid="indicators_link_saved")
         post_delete.connect(_link_changed, sender=ProjectContract, dispatch_uid="indicators_link_deleted")
+        # Confirming a form's contracts creates its links in bulk (no post_save): its log line stands for them.
+        post_save.connect(_links_logged, sender=ProjectTransitionLog, dispatch_uid="indicators_links_logged")
 
     @property
     def navigation(self):
@@ -62,3 +64,12 @@ def _link_changed(sender, instance, **kwargs):
     from spaser.indicators.services import project_contract_changed
 
     project_contract_changed(project_contract=instance)
+
+
+def _links_logged(sender, instance, created, **kwargs):
+    from spaser.strategies.enums import ContractLinkEvent
+
+    if created and instance.transition == ContractLinkEvent.LINKED:
+        from spaser.indicators.services import project_contracts_linked
+
+        project_contracts_linked(project_id=instance.project_id)

@@ -1268,12 +1268,19 @@ LINK_READS = (
 )
 
 
-def form_threshold(organisation) -> Decimal:
-    """The amount from which a purchase form is required: the référentiel of thresholds in force (40 000 € HT
-    by default), or the organisation's own setting."""
-    from spaser.strategies.selectors import policy_for
+def _form_required_q(organisation):
+    """Markets that needed a form: initial amount at or above the form threshold in force at their notification
+    date (the reconciliation report's rule, shared through ``strategies.selectors.form_required_q``). The
+    threshold periods are read once per organisation inside ``link_memo``."""
+    from spaser.strategies.selectors import form_required_q, form_threshold_periods
 
-    return Decimal(policy_for(organisation=organisation, nature="services", launch_date=None).form_threshold)
+    memo = _THRESHOLD_MEMO.get()
+    periods = memo.get(organisation.pk) if memo is not None else None
+    if periods is None:
+        periods = form_threshold_periods(organisation)
+        if memo is not None:
+            memo[organisation.pk] = periods
+    return form_required_q(periods=periods)
 
 
 def _linked_to_validated_form_q(organisation=None):
@@ -1285,14 +1292,16 @@ def _linked_to_validated_form_q(organisation=None):
 
 
 def _above_threshold(organisation, year):
-    return _markets_of_year(organisation, year).filter(initial_amount__gte=form_threshold(organisation))
+    return _markets_of_year(organisation, year).filter(_form_required_q(organisation))
 
 
 @register(
     "strategies.validated_form_coverage",
     label="Part des marchés au-dessus du seuil de la fiche précédés d'une fiche validée",
     unit=Unit.PERCENT,
-    reads=LINK_READS + " Seuil de la fiche (référentiel des seuils ou réglage de l'organisation).",
+    reads=LINK_READS
+    + " Seuil de la fiche en vigueur à la date de notification de chaque marché (référentiel des seuils, période "
+    "par période, ou réglage de l'organisation).",
     source="contracts",
     numerator_q=_linked_to_validated_form_q,
     denominator=_above_threshold,
@@ -1300,11 +1309,11 @@ def _above_threshold(organisation, year):
 )
 def validated_form_coverage(organisation, years):
     """Nombre de marchés notifiés dans l'année dont le montant initial HT atteint le seuil de la fiche
-    « Mon projet d'achat responsable » (40 000 € HT par défaut, référentiel des seuils ou réglage de
-    l'organisation, seuil inclus) et qui sont rattachés à une fiche validée (date de validation renseignée),
-    divisé par le nombre de marchés notifiés dans l'année atteignant ce seuil, × 100."""
-    base = Q(initial_amount__gte=form_threshold(organisation))
-    return _contract_share(organisation, years, _linked_to_validated_form_q(), base=base)
+    « Mon projet d'achat responsable » en vigueur à leur date de notification (40 000 € HT par défaut,
+    référentiel des seuils ou réglage de l'organisation, seuil inclus) et qui sont rattachés à une fiche validée
+    (date de validation renseignée), divisé par le nombre de marchés notifiés dans l'année atteignant ce seuil,
+    × 100. Même règle que la liste « Marchés sans fiche » du rapprochement fiches – données publiées."""
+    return _contract_share(organisation, years, _linked_to_validated_form_q(), base=_form_required_q(organisation))
 
 
 def _linked_published(organisation, year):
@@ -1314,17 +1323,19 @@ def _linked_published(organisation, year):
 
 
 _AGREEMENT_MEMO = contextvars.ContextVar("indicator_agreement_memo", default=None)
+_THRESHOLD_MEMO = contextvars.ContextVar("indicator_threshold_memo", default=None)
 
 
 @contextmanager
-def agreement_memo():
-    """Inside this block, each contract's agreement with its form is decided once (a recompute asks for it
-    once per kind of scope)."""
-    token = _AGREEMENT_MEMO.set({})
+def link_memo():
+    """Inside this block (one recompute), each contract's agreement with its form is decided once and each
+    organisation's form threshold periods are read once: a recompute asks for them once per kind of scope."""
+    agreement, threshold = _AGREEMENT_MEMO.set({}), _THRESHOLD_MEMO.set({})
     try:
         yield
     finally:
-        _AGREEMENT_MEMO.reset(token)
+        _AGREEMENT_MEMO.reset(agreement)
+        _THRESHOLD_MEMO.reset(threshold)
 
 
 def agreeing_contract_ids(contracts) -> set[int]:

@@ -2,6 +2,7 @@
 
 import contextlib
 import logging
+import weakref
 from decimal import Decimal
 
 from django.db import transaction
@@ -144,7 +145,7 @@ def indicator_values_compute(*, organisation, years=None, keys=None, scopes=True
     scope_kinds = [ScopeKind.ORGANISATION, *(SCOPE_KINDS if scopes else [])]
     # One scan of the holders for every kind of scope (only worth it when there are several kinds).
     shared = registry.shared_holder_scan(organisation, years, definitions) if scopes else contextlib.nullcontext()
-    with shared, registry.agreement_memo():
+    with shared, registry.link_memo():
         for scope_kind in scope_kinds:
             selected = [d for d in definitions if scope_kind == ScopeKind.ORGANISATION or scope_kind in d.scopes]
             if not selected:
@@ -203,17 +204,69 @@ def indicator_values_compute_all(*, organisations=None, years=None, keys=None) -
     return total
 
 
+class _RecomputeRequest:
+    """The recompute requests of one transaction, merged: called once by ``transaction.on_commit``, it queues a
+    single ``recompute_indicators`` for the union of the organisations and of the keys (None: all of them)."""
+
+    def __init__(self):
+        self.organisation_ids: set | None = set()
+        self.keys: dict | None = {}  # ordered
+        self.queued = False
+
+    def add(self, organisation_ids, keys) -> None:
+        if organisation_ids is None:
+            self.organisation_ids = None
+        elif self.organisation_ids is not None:
+            self.organisation_ids.update(organisation_ids)
+        if keys is None:
+            self.keys = None
+        elif self.keys is not None:
+            self.keys.update(dict.fromkeys(keys))
+
+    def __call__(self):
+        from spaser.indicators.tasks import recompute_indicators
+
+        self.queued = True
+        ids = sorted(self.organisation_ids) if self.organisation_ids is not None else None
+        recompute_indicators(ids, list(self.keys) if self.keys is not None else None)
+
+
+# The request waiting for the commit of each connection's transaction (connections are per thread).
+_PENDING: "weakref.WeakKeyDictionary[object, _RecomputeRequest]" = weakref.WeakKeyDictionary()
+
+
+def _pending_request(connection) -> _RecomputeRequest | None:
+    """The request already registered with ``on_commit`` in the current transaction and still to run: not run
+    yet (a test runs the callbacks without a commit) and not dropped by the rollback of the transaction or of the
+    savepoint it was registered in (Django then removes it from ``run_on_commit``)."""
+    pending = _PENDING.get(connection)
+    if pending is None or pending.queued or not connection.in_atomic_block:
+        return None
+    if not any(callback is pending for _, callback, _ in connection.run_on_commit):
+        return None
+    return pending
+
+
 def indicator_values_request(*, organisation_ids=None, keys=None) -> None:
     """For other apps, after an import or a validation: recompute in the worker once the transaction commits.
 
     ``organisation_ids`` None recomputes every organisation with a SPASER or contracts; ``keys`` None every
-    indicator of the registry.
+    indicator of the registry. The requests of one transaction are merged into one recompute (confirming or
+    deleting the links of several lots asks once per link): the first registers the merged request with
+    ``on_commit``, the next ones add to it. A request made inside a savepoint that is rolled back may still be
+    recomputed when the request it joined commits (a recompute too many, never one missing); when the savepoint
+    held the registration itself, the next request starts a new one.
     """
-    from spaser.indicators.tasks import recompute_indicators
-
-    ids = list(organisation_ids) if organisation_ids is not None else None
-    keys = list(keys) if keys is not None else None
-    transaction.on_commit(lambda: recompute_indicators(ids, keys))
+    connection = transaction.get_connection()
+    pending = _pending_request(connection)
+    if pending is None:
+        pending = _RecomputeRequest()
+        pending.add(organisation_ids, keys)
+        if connection.in_atomic_block:
+            _PENDING[connection] = pending
+        transaction.on_commit(pending)  # outside a transaction: now
+        return
+    pending.add(organisation_ids, keys)
 
 
 # The indicators that read the contract ↔ form link (strategies.ProjectContract).
@@ -230,6 +283,22 @@ def project_contract_changed(*, project_contract) -> None:
     # By id: when a project is deleted, its links are deleted with it and it cannot be read any more.
     ids = set(PurchaseProject.objects.filter(pk=project_contract.project_id).values_list("organisation_id", flat=True))
     ids.update(Contract.objects.filter(pk=project_contract.contract_id).values_list("buyer_id", flat=True))
+    ids.discard(None)
+    if ids:
+        indicator_values_request(organisation_ids=sorted(ids), keys=LINK_KEYS)
+
+
+def project_contracts_linked(*, project_id) -> None:
+    """Published contracts were confirmed for a form in one go: recompute the link indicators of the form's
+    organisation and of the buyers of its contracts after the commit.
+
+    ``strategies.services.project_contract_confirm`` creates the links with ``bulk_create``, which sends no
+    ``post_save``: the line "Marché publié rattaché" it writes in the form's log stands for them (see apps.py)."""
+    from spaser.contracts.models import Contract
+    from spaser.strategies.models import PurchaseProject
+
+    ids = set(PurchaseProject.objects.filter(pk=project_id).values_list("organisation_id", flat=True))
+    ids.update(Contract.objects.filter(project_links__project_id=project_id).values_list("buyer_id", flat=True))
     ids.discard(None)
     if ids:
         indicator_values_request(organisation_ids=sorted(ids), keys=LINK_KEYS)

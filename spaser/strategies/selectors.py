@@ -5,7 +5,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import Max, Q
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from spaser.accounts.models import Direction
@@ -331,6 +330,10 @@ class ReconciliationLine:
 
     @property
     def amount(self):
+        """The amount shown: for a contract without a form, the initial amount compared with the threshold
+        (see `form_required_q`); for a linked contract, the current amount (the initial one when not published)."""
+        if self.situation == "uncovered":
+            return self.contract.initial_amount
         return (
             self.contract.current_amount if self.contract.current_amount is not None else self.contract.initial_amount
         )
@@ -407,11 +410,19 @@ def threshold_on(periods: list[ThresholdPeriod], day: datetime.date | None) -> D
     return next(period.amount for period in periods if period.covers(day))
 
 
-def _above_threshold_q(periods: list[ThresholdPeriod]) -> Q:
-    """Contracts whose amount (annotated `amount`) reaches the threshold in force at their notification date."""
-    condition = Q(notified_on__isnull=True, amount__gte=threshold_on(periods, None))
+def form_required_q(organisation=None, *, periods: list[ThresholdPeriod] | None = None) -> Q:
+    """Contracts that needed a purchase form: their initial amount (€ HT) reaches the form threshold in force at
+    their notification date for `organisation` (today's for a contract not notified yet).
+
+    The one rule of the platform for "a form was required": the reconciliation report's "marchés sans fiche" and
+    the coverage indicator (`strategies.validated_form_coverage`) both filter with it. One OR-branch per period of
+    `form_threshold_periods` (pass `periods` when already read), so one SQL query whatever the number of
+    contracts; the buyer is not filtered here."""
+    if periods is None:
+        periods = form_threshold_periods(organisation)
+    condition = Q(notified_on__isnull=True, initial_amount__gte=threshold_on(periods, None))
     for period in periods:
-        part = Q(amount__gte=period.amount)
+        part = Q(initial_amount__gte=period.amount)
         if period.start is not None:
             part &= Q(notified_on__gte=period.start)
         if period.end is not None:
@@ -446,11 +457,7 @@ def reconciliation(
         .prefetch_related("project__award_criteria", "project__clauses")
         .order_by("-contract__notified_on", "contract__external_id")
     )
-    uncovered = (
-        Contract.objects.of_buyer(organisation)
-        .filter(project_links__isnull=True)
-        .annotate(amount=Coalesce("current_amount", "initial_amount"))
-    )
+    uncovered = Contract.objects.of_buyer(organisation).filter(project_links__isnull=True)
     if year:
         links = links.filter(contract__notified_on__year=year)
         uncovered = uncovered.filter(notified_on__year=year)
@@ -458,11 +465,12 @@ def reconciliation(
         links = links.filter(project__direction=direction)
     threshold, periods = None, []
     if with_uncovered:
-        # The form threshold does not depend on the nature (référentiel "strategy_form"); each contract is
-        # compared with the one in force at its notification date, in one query whatever the number of periods.
+        # The form threshold does not depend on the nature (référentiel "strategy_form"); each contract's initial
+        # amount is compared with the one in force at its notification date, in one query whatever the number of
+        # periods (the same rule as the coverage indicator).
         periods = form_threshold_periods(organisation)
         threshold = threshold_on(periods, None)
-        uncovered = uncovered.filter(_above_threshold_q(periods)).order_by("-notified_on", "external_id")
+        uncovered = uncovered.filter(form_required_q(periods=periods)).order_by("-notified_on", "external_id")
     else:
         uncovered = uncovered.none()
     disagreements, not_comparable, linked_count = [], [], 0

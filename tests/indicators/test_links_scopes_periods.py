@@ -17,6 +17,7 @@ from tests.contracts.factories import ContractFactory, SupplierFactory
 from tests.indicators.test_registry import holder
 from tests.referentiel.factories import FamilyFactory, SpaserFactory
 from tests.strategies.factories import PurchaseProjectFactory
+from tests.strategies.test_reconciliation import threshold_raised_in_2025  # noqa: F401 (fixture)
 
 COVERAGE = "strategies.validated_form_coverage"
 AGREEMENT = "strategies.consideration_agreement_share"
@@ -78,6 +79,83 @@ def test_coverage_follows_the_organisation_s_own_threshold(region, linked):
     BuyerSettings.objects.update_or_create(organisation=organisation, defaults={"strategy_form_threshold": D(50000)})
     result = registry.get(COVERAGE).compute(organisation, [2024])[2024]
     assert (result.numerator, result.denominator, result.value) == (D(3), D(4), D(75))
+
+
+def _needing_a_form_by_both_sides(organisation, years):
+    """(the contracts the coverage's denominator counts, the linked ones among them, the report's contracts
+    without a form) — the report's lines are the denominator's contracts that no form links."""
+    from spaser.strategies.selectors import reconciliation
+
+    definition = registry.get(COVERAGE)
+    counted = {record.pk for year in years for record in definition.records(organisation, year)}
+    linked = set(ProjectContract.objects.filter(contract_id__in=counted).values_list("contract_id", flat=True))
+    uncovered = {line.contract.pk for line in reconciliation(organisation).uncovered}
+    return counted, linked, uncovered
+
+
+@pytest.mark.usefixtures("threshold_raised_in_2025")
+def test_coverage_and_the_report_judge_each_contract_by_the_threshold_of_its_notification_date(organisation):
+    """40,000 € HT up to 31/12/2024, 90,000 € HT since: a 2024 market of 50,000 € HT needed a form although it
+    is under today's threshold."""
+
+    def market(day, amount):
+        return ContractFactory(buyer=organisation, notified_on=day, initial_amount=D(amount), current_amount=None)
+
+    under_today_above_then = market(dt.date(2024, 6, 1), 50000)
+    market(dt.date(2024, 6, 1), "39999.99")
+    eve = market(dt.date(2024, 12, 31), 40000)
+    market(dt.date(2025, 3, 1), 89999)
+    at_today = market(dt.date(2025, 3, 1), 90000)
+    covered = market(dt.date(2024, 3, 1), 45000)
+    _link(_form(organisation), covered)
+    _link(_form(organisation), market(dt.date(2025, 1, 1), 50000))  # linked, but no form was required
+    results = registry.get(COVERAGE).compute(organisation, [2024, 2025])
+    assert (results[2024].numerator, results[2024].denominator) == (D(1), D(3))
+    assert (results[2025].numerator, results[2025].denominator) == (D(0), D(1))
+    counted, linked, uncovered = _needing_a_form_by_both_sides(organisation, [2024, 2025])
+    assert counted == {under_today_above_then.pk, eve.pk, at_today.pk, covered.pk}
+    assert linked == {covered.pk}
+    assert uncovered == counted - linked
+
+
+@pytest.mark.usefixtures("threshold_raised_in_2025")
+def test_the_organisations_own_threshold_counts_from_the_first_referentiel_period_only(organisation):
+    """The organisation's 30,000 € HT replaces the référentiel's rows (2023 on); before them, the engine's default
+    of 40,000 € HT: a 2022 market of 35,000 € HT needed no form although it is above today's threshold."""
+    from spaser.referentiel.models import BuyerSettings
+
+    BuyerSettings.objects.update_or_create(organisation=organisation, defaults={"strategy_form_threshold": D(30000)})
+    ContractFactory(buyer=organisation, notified_on=dt.date(2022, 6, 1), initial_amount=D(35000))
+    needed = ContractFactory(buyer=organisation, notified_on=dt.date(2023, 6, 1), initial_amount=D(35000))
+    results = registry.get(COVERAGE).compute(organisation, [2022, 2023])
+    assert 2022 not in results and results[2023].denominator == D(1)
+    counted, linked, uncovered = _needing_a_form_by_both_sides(organisation, [2022, 2023])
+    assert counted == uncovered == {needed.pk} and not linked
+
+
+def test_the_initial_amount_decides_not_the_amended_one(organisation):
+    """A market notified at 50,000 € HT and reduced by an amendment needed a form; one notified at 30,000 € HT and
+    raised by an amendment did not (the form is required before the launch)."""
+    reduced = ContractFactory(buyer=organisation, initial_amount=D(50000), current_amount=D(30000))
+    ContractFactory(buyer=organisation, initial_amount=D(30000), current_amount=D(60000))
+    assert registry.get(COVERAGE).compute(organisation, [2024])[2024].denominator == D(1)
+    counted, linked, uncovered = _needing_a_form_by_both_sides(organisation, [2024])
+    assert counted == uncovered == {reduced.pk}
+    from spaser.strategies.selectors import reconciliation
+
+    (line,) = reconciliation(organisation).uncovered
+    assert (line.amount, line.threshold) == (D(50000), D(40000))  # the amount compared with the threshold
+
+
+def test_a_recompute_reads_the_threshold_periods_once_whatever_the_scopes(organisation, linked):
+    from unittest import mock
+
+    from spaser.strategies import selectors
+
+    with mock.patch.object(selectors, "form_threshold_periods", wraps=selectors.form_threshold_periods) as read:
+        indicator_values_compute(organisation=organisation, years=[2024])
+    assert read.call_count == 1  # computed for the organisation, then by family and by département
+    assert IndicatorValue.objects.organisation_wide().get(key=COVERAGE, year=2024).value == 60
 
 
 def test_data_quality_compares_published_considerations_with_the_form(organisation, linked):

@@ -293,7 +293,11 @@ def test_page_shows_the_threshold_periods_and_each_contracts_threshold(
     pilot_client, organisation, threshold_raised_in_2025
 ):
     ContractFactory(
-        buyer=organisation, notified_on=datetime.date(2024, 6, 1), current_amount=D(50000), external_id="VEILLE"
+        buyer=organisation,
+        notified_on=datetime.date(2024, 6, 1),
+        initial_amount=D(50000),
+        current_amount=D(50000),
+        external_id="VEILLE",
     )
     page = " ".join(text(pilot_client.get(reverse("strategies:reconciliation"))).split())
     assert "seuil de la fiche en vigueur à leur date de notification (aujourd'hui 90 000 € HT)" in page
