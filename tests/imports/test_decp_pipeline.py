@@ -1,6 +1,10 @@
-"""Pure pipeline tests (no database): extraction of every real and official file, crafted bad inputs."""
+"""Pure pipeline tests (no database): extraction of every real and official file, crafted bad inputs.
+The fingerprint's data migration, tested last, needs the database."""
 
+import dataclasses
+import datetime as dt
 import gzip
+import importlib
 import json
 from decimal import Decimal
 from pathlib import Path
@@ -319,6 +323,103 @@ def test_same_contract_from_two_platforms_has_the_same_fingerprint():
     assert decp.transform(market(montant=1)).content_hash() != first.content_hash()
 
 
+NOT_FINGERPRINTED = ("source", "buyer_name", "format_version", "anomalies")
+FINGERPRINTED = [name for name in decp.ContractRow.__slots__ if name not in NOT_FINGERPRINTED]
+MODIFICATION = decp.Modification(1, 1, "Avenant", dt.date(2024, 1, 2), dt.date(2024, 1, 3), 12, Decimal("5.00"), None)
+# Another value for every fingerprinted field of the row of market().
+OTHER_VALUES = {
+    "kind": enums.ContractKind.CONCESSION,
+    "buyer_siret": "23450002300029",
+    "external_id": "2024-002",
+    "nature": enums.Nature.PARTNERSHIP,
+    "object": "Autre objet",
+    "cpv": "45000000",
+    "procedure": enums.Procedure.OPEN_TENDER,
+    "techniques": (),
+    "execution_modalities": ("tranches",),
+    "framework_id": "AC-1",
+    "innovative": None,
+    "ccag": "",
+    "offers_received": None,
+    "advance": None,
+    "advance_rate": None,
+    "grouping": "joint",
+    "subcontracting_declared": None,
+    "subcontracting_acts": ({"id": 1},),
+    "place_code": "45001",
+    "place_type": enums.PlaceType.POSTCODE,
+    "place_name": "Orléans",
+    "duration_months": None,
+    "notified_on": None,
+    "published_on": dt.date(2000, 1, 1),
+    "start_on": dt.date(2024, 1, 1),
+    "initial_amount": None,
+    "public_subsidy": Decimal("1.00"),
+    "price_form": "",
+    "price_types": (),
+    "eu_origin_share": Decimal("0.5000"),
+    "fr_origin_share": Decimal("0.2500"),
+    "social": None,
+    "environmental": None,
+    "holders": (),
+    "modifications": (),
+}
+
+
+def test_fingerprint_changes_with_every_fingerprinted_field_and_only_them():
+    row = decp.transform(market())
+    digest = row.content_hash()
+    assert sorted(OTHER_VALUES) == sorted(FINGERPRINTED)
+    for name, value in OTHER_VALUES.items():
+        assert getattr(row, name) != value, name
+        assert dataclasses.replace(row, **{name: value}).content_hash() != digest, name
+    unhashed = {"source": "ailleurs", "buyer_name": "Autre", "format_version": "2019", "anomalies": ["montant_nul"]}
+    assert dataclasses.replace(row, **unhashed).content_hash() == digest
+    assert len(digest) == 32 and int(digest, 16) >= 0
+
+
+@pytest.mark.parametrize(
+    "first, second",
+    [
+        ({"duration_months": None}, {"duration_months": 0}),
+        ({"initial_amount": None}, {"initial_amount": Decimal("0.00")}),
+        ({"innovative": None}, {"innovative": False}),
+        ({"social": None}, {"social": ()}),
+        ({"framework_id": ""}, {"framework_id": "None"}),
+        ({"object": "", "framework_id": "0"}, {"object": "0", "framework_id": ""}),
+        # Field boundaries: a text holding a separator, a quote or what looks like the next field.
+        # (objet and codeCPV are next to each other in the text: a separator in a text stays inside its field)
+        ({"object": "a\x1f'b'", "cpv": ""}, {"object": "a", "cpv": "'b'\x1f"}),
+        ({"object": "a', 'b"}, {"object": "a"}),
+        ({"techniques": ("a", "b")}, {"techniques": ("a', 'b",)}),
+        ({"techniques": ("a",), "execution_modalities": ()}, {"techniques": (), "execution_modalities": ("a",)}),
+        (
+            {"holders": (decp.Holder("SIRET", "1", "a\x1e'SIRET\x1d2"),)},
+            {"holders": (decp.Holder("SIRET", "1", "a"), decp.Holder("SIRET", "2"))},
+        ),
+        ({"holders": (decp.Holder("SIRET", "1"),)}, {"holders": (decp.Holder("SIRET", "1", "None"),)}),
+        ({"modifications": ()}, {"modifications": (MODIFICATION,)}),
+        (
+            {"modifications": (MODIFICATION,)},
+            {"modifications": (dataclasses.replace(MODIFICATION, holders=(decp.Holder("SIRET", "1"),)),)},
+        ),
+        ({"modifications": (MODIFICATION,)}, {"modifications": (dataclasses.replace(MODIFICATION, amount=None),)}),
+        ({"modifications": (MODIFICATION,)}, {"modifications": (MODIFICATION, MODIFICATION)}),
+    ],
+)
+def test_fingerprint_tells_apart_none_empty_zero_and_field_boundaries(first, second):
+    row = decp.transform(market())
+    assert dataclasses.replace(row, **first).content_hash() != dataclasses.replace(row, **second).content_hash()
+
+
+def test_fingerprint_ignores_whether_an_identifier_type_is_an_enum_member():
+    """A deduced identifier type is the enum member, a published one its value: same holder, same text."""
+    row = decp.transform(market())
+    deduced = dataclasses.replace(row, holders=(decp.Holder(enums.IdentifierType.SIRET, "55204599900869"),))
+    published = dataclasses.replace(row, holders=(decp.Holder("SIRET", "55204599900869"),))
+    assert deduced.content_hash() == published.content_hash()
+
+
 # --- crafted files --------------------------------------------------------------------------------
 
 
@@ -432,3 +533,45 @@ def test_progress_is_reported(tmp_path):
     seen = []
     list(src.iter_records(path, progress=seen.append))
     assert len(seen) == 2 and seen == sorted(seen)
+
+
+# --- fingerprint migration (database) -------------------------------------------------------------
+
+
+def test_fingerprint_migration_recomputes_stored_hashes_so_that_a_reimport_is_unchanged(geo_cvl):
+    from django.apps import apps
+
+    from spaser.contracts.models import Contract
+    from spaser.imports.services import decp_import_file
+
+    migration = importlib.import_module("spaser.contracts.migrations.0004_recompute_content_hash")
+    path = SHARED / "real" / "v2" / "dematis18.json"
+    first = decp_import_file(path=path)
+    assert first.created_count > 10
+    imported = dict(Contract.objects.values_list("pk", "content_hash"))
+    Contract.objects.update(content_hash="0" * 32)  # as if computed by the previous fingerprint
+
+    migration.recompute_content_hashes(apps, None)
+
+    assert dict(Contract.objects.values_list("pk", "content_hash")) == imported
+    again = decp_import_file(path=path)
+    assert again.unchanged_count == again.read_count - again.rejected_count > 10
+    assert again.updated_count == 0
+
+
+def test_fingerprint_migration_keeps_the_hash_of_a_contract_whose_raw_is_rejected(geo_cvl):
+    from django.apps import apps
+
+    from spaser.contracts.models import Contract
+    from spaser.imports.services import decp_import_file
+
+    migration = importlib.import_module("spaser.contracts.migrations.0004_recompute_content_hash")
+    decp_import_file(path=SHARED / "real" / "v2" / "dematis20.json")
+    broken, kept = Contract.objects.order_by("pk")[:2]
+    Contract.objects.filter(pk=broken.pk).update(raw={"id": ""}, content_hash="f" * 32)
+    Contract.objects.filter(pk=kept.pk).update(content_hash="e" * 32)
+
+    migration.recompute_content_hashes(apps, None)
+
+    assert Contract.objects.get(pk=broken.pk).content_hash == "f" * 32
+    assert Contract.objects.get(pk=kept.pk).content_hash == kept.content_hash != "e" * 32
