@@ -37,6 +37,8 @@ _SIRET = re.compile(r"\d{14}")
 _DIGITS = re.compile(r"\d+")
 _DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ][0-9:.]+)?(?:Z|[+-]\d{2}:?\d{2})?")
 _MOJIBAKE = re.compile("[ÃÂ][\u0080-\u00bf]")
+# What _repair_text looks for: a text without any of these needs no repair (only stripping).
+_TO_REPAIR = re.compile("[ÃÂ\ufffd]")
 
 
 class RowRejected(Exception):
@@ -601,6 +603,11 @@ def _modifications(raw_list, kind: str, reasons: _Reasons, anomalies: list[str])
                 _text(item.get("objetModification"), "modification.objet", reasons, anomalies),
             )
         )
+    return _ranked(parsed)
+
+
+def _ranked(parsed: list[tuple]) -> tuple[Modification, ...]:
+    """Modifications from (number, index, notified, published, duration, amount, holders, object)."""
     # v2: apply in the order of their id; 2019: in publication order (list order breaks ties).
     parsed.sort(key=lambda m: (m[0] if m[0] is not None else m[1], m[1]))
     return tuple(
@@ -713,7 +720,7 @@ def transform(raw, *, kind: str = MARKET, source: str = "") -> ContractRow:
             reasons.add("siret_invalide", f"{buyer_key}.id « {str(buyer_raw)[:20]} » n'est pas un SIRET à 14 chiffres")
     if name_raw is None:
         buyer_name = ""
-    elif type(name_raw) is str and name_raw.isascii():
+    elif type(name_raw) is str and (name_raw.isascii() or not _TO_REPAIR.search(name_raw)):
         buyer_name = name_raw.strip()
     else:
         buyer_name = _text(name_raw, f"{buyer_key}.nom", reasons, anomalies)
@@ -723,7 +730,10 @@ def transform(raw, *, kind: str = MARKET, source: str = "") -> ContractRow:
     if not nature and value in (None, ""):
         reasons.add("champ_manquant", "nature absente")
     value = get("objet")
-    object_ = value.strip() if type(value) is str and value.isascii() else _text(value, "objet", reasons, anomalies)
+    if type(value) is str and (value.isascii() or not _TO_REPAIR.search(value)):  # accents alone need no repair
+        object_ = value.strip()
+    else:
+        object_ = _text(value, "objet", reasons, anomalies)
     if not object_:
         anomalies.append("champ_manquant:objet")
     if not source:
@@ -759,7 +769,7 @@ def transform(raw, *, kind: str = MARKET, source: str = "") -> ContractRow:
     )
     if place_raw is None:
         place_name = ""
-    elif type(place_raw) is str and place_raw.isascii():
+    elif type(place_raw) is str and (place_raw.isascii() or not _TO_REPAIR.search(place_raw)):
         place_name = place_raw.strip()[:255]
     else:
         place_name = _text(place_raw, "lieuExecution.nom", reasons, anomalies)[:255]
@@ -817,7 +827,9 @@ def transform(raw, *, kind: str = MARKET, source: str = "") -> ContractRow:
         anomalies.append("sans_titulaire")
     value = get("modifications")
     if value is not None and value != []:  # both give no modification
-        row.modifications = _modifications(value, kind, reasons, anomalies)
+        row.modifications = (not is_concession and _plain_modifications(value)) or _modifications(
+            value, kind, reasons, anomalies
+        )
 
     if reasons:
         raise RowRejected(list(dict.fromkeys(reasons)))
@@ -959,6 +971,10 @@ def _labels(value, key: str, exact: dict) -> tuple[str, ...] | None:
         value = value.get(key)
     if type(value) is not list:
         return None
+    if len(value) == 1:  # most lists hold one label
+        item = value[0]
+        result = exact.get(item) if type(item) is str else None
+        return None if result is None else (result,)
     values = []
     for item in value:
         result = exact.get(item) if type(item) is str else None
@@ -1033,3 +1049,56 @@ def raw_identifiers(raw) -> tuple[str, str]:
 
 def raw_json(raw) -> str:
     return json.dumps(raw, ensure_ascii=False, default=str)
+
+
+def _plain_modifications(value) -> tuple[Modification, ...] | None:
+    """Modifications of a marché in the usual shape: a list of objects, each the modification or its
+    ``{"modification": {...}}`` wrapper, whose fields all take a fast path above (integers in range, dates
+    and holders already read, plain amounts and texts) and so give no anomaly; None otherwise (the caller
+    then uses ``_modifications``)."""
+    if type(value) is not list:
+        return None
+    parsed = []
+    for index, item in enumerate(value):
+        if type(item) is not dict:
+            return None
+        if len(item) == 1 and "modification" in item:
+            item = item["modification"]
+            if type(item) is not dict or (len(item) == 1 and "modification" in item):
+                return None
+        get = item.get
+        number = get("id")
+        if number is not None and not (type(number) is int and 0 <= number <= 2_000_000_000):
+            return None
+        published = get("datePublicationDonneesModification")
+        if published is not None:
+            published = _PLAUSIBLE_DATES.get(published) if type(published) is str else None
+            if published is None:
+                return None
+        notified = get("dateNotificationModification")
+        if notified is not None:
+            notified = _PLAUSIBLE_DATES.get(notified) if type(notified) is str else None
+            if notified is None:
+                return None
+        duration = get("dureeMois")
+        if duration is not None and not (type(duration) is int and 0 <= duration <= 2_000_000_000):
+            return None
+        amount = get("montant")
+        if amount is not None:
+            amount = _plain_amount(amount)
+            if amount is None:
+                return None
+        holders = get("titulaires")
+        if holders is not None:
+            holders = _plain_holders(holders, "titulaire")
+            if holders is None:
+                return None
+        text = get("objetModification")
+        if text is None:
+            text = ""
+        elif type(text) is str and (text.isascii() or not _TO_REPAIR.search(text)):
+            text = text.strip()
+        else:
+            return None
+        parsed.append((number, index, notified, published, duration, amount, holders, text))
+    return _ranked(parsed)
