@@ -154,6 +154,41 @@ def test_any_value_gives_a_row_or_a_reasoned_rejection(raw, key, value, kind):
     assert row.duration_months is None or row.duration_months >= 0
 
 
+def forget_what_was_read():
+    """Empty the caches and memos behind the fast paths of transform(): every field then goes through the
+    general helpers, which fill them again."""
+    for memo in (decp._DATE_CACHE, decp._PLAUSIBLE_DATES, decp._PLAIN_CPV, decp._PLAIN_HOLDERS):
+        memo.clear()
+    for vocabulary in decp._VOCABS.values():
+        vocabulary.exact.clear()
+
+
+def outcome(raw, kind):
+    try:
+        row = decp.transform(raw, kind=kind)
+    except decp.RowRejected as exc:
+        return exc.reasons
+    return repr([getattr(row, name) for name in decp.ContractRow.__slots__]), row.content_hash()
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    valid_market,
+    st.sampled_from(["montant", "dureeMois", "titulaires", "modifications", "objet", "typesPrix", "codeCPV"]),
+    json_values,
+    st.booleans(),
+    st.sampled_from([MARKET, CONCESSION]),
+)
+def test_fast_paths_give_what_the_general_helpers_give(raw, key, value, replace, kind):
+    """The same record read first through the general helpers only, then again through the fast paths
+    that the first reading enabled, gives the same row, anomalies and reasons."""
+    if replace:
+        raw[key] = value
+    forget_what_was_read()
+    general = outcome(raw, kind)
+    assert outcome(raw, kind) == general
+
+
 # Texts close to the fingerprint's own syntax: separators, quotes, commas, "None", escapes.
 tricky_text = st.text(alphabet="ab0'\",()N\\\x1b\x1c\x1d\x1e\x1f é", max_size=4)
 optional = st.none().__or__
