@@ -56,12 +56,13 @@ class Holder:
     id_type: str
     identifier: str
     name: str = ""
-    # Rendering in ContractRow.content_hash(), made once: holders read without anomaly are shared by rows.
-    fingerprint: str = field(init=False, repr=False, compare=False)
+    # repr() of the holder as hashed by ContractRow.content_hash(), made once: holders read without anomaly
+    # are shared by many rows.
+    hash_text: str = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):
-        # The identifier type is an enum value: str() gives it as is, even for an enum member.
-        object.__setattr__(self, "fingerprint", f"{str(self.id_type)}\x1d{self.identifier!r}\x1d{self.name!r}")
+        text = f"Holder(id_type={self.id_type!r}, identifier={self.identifier!r}, name={self.name!r})"
+        object.__setattr__(self, "hash_text", text)
 
     @property
     def siren(self) -> str:
@@ -166,63 +167,39 @@ class ContractRow:
         """Fingerprint of the normalised content, without its source: the same contract published by two
         platforms has the same fingerprint.
 
-        The text hashed gives every hashed field in a fixed order, separated by ASCII control characters
-        that no rendered value can hold: texts, tuples, dicts and numbers are rendered by ``repr()``, which
-        escapes control characters; dates, decimals and the kind by ``str()`` (ISO date, digits, the enum
-        value). So two rows differing in any hashed field, None, "" and 0 included, give different texts.
-        One format call for the whole row: much cheaper than the ``repr()`` of the dataclasses used until
-        version 1 (migration contracts.0004 recomputed the stored fingerprints)."""
+        The text hashed is ``repr()`` of the list of the hashed field values, as in every earlier version:
+        stored fingerprints stay valid, and so does the order they give to two publications of one contract
+        with the same date (``contracts.services._version``). It is assembled in one format call (%r of each
+        value), each holder bringing its own repr, made once; the dataclasses' generated ``repr`` is slow."""
         text = _FINGERPRINT % (
             *_fingerprinted_values(self),
-            _holders_text(self.holders),
-            "\x1c".join(map(_modification_text, self.modifications)),
+            _tuple_repr(list(map(_holder_repr, self.holders))),
+            _tuple_repr([_modification_repr(m) for m in self.modifications]),
         )
-        return hashlib.sha256(text.encode()).hexdigest()[:32]  # 128 bits: the column holds 32 characters
+        return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
 
 
-# Fingerprint text, version 2: separators by level, outermost first: \x1f between the row's fields,
-# \x1c between modifications and \x1b between their fields, \x1e between holders and \x1d between their
-# fields. Fields rendered by str() (%s) are those whose str() is made of letters, digits, "_", "-", "+" and
-# ".": enum values, SIRET and CPV digits, dates and decimals.
-_NOT_FINGERPRINTED = ("source", "anomalies", "buyer_name", "format_version", "holders", "modifications")
-_AS_TEXT = {
-    "kind",
-    "buyer_siret",
-    "nature",
-    "cpv",
-    "procedure",
-    "ccag",
-    "grouping",
-    "place_type",
-    "price_form",
-    "notified_on",
-    "published_on",
-    "start_on",
-    "initial_amount",
-    "public_subsidy",
-    "advance_rate",
-    "eu_origin_share",
-    "fr_origin_share",
-}
-_FINGERPRINTED = [name for name in ContractRow.__slots__ if name not in _NOT_FINGERPRINTED]
-_FINGERPRINT = "\x1f".join(
-    ["fingerprint-2", *("%s" if name in _AS_TEXT else "%r" for name in _FINGERPRINTED), "%s", "%s"]
-)
-_fingerprinted_values = operator.attrgetter(*_FINGERPRINTED)
-_holder_fingerprint = operator.attrgetter("fingerprint")
-_modification_values = operator.attrgetter(
-    "rank", "number", "object", "notified_on", "published_on", "duration_months", "amount"
-)
-_modification_format = "%r\x1b%r\x1b%r\x1b%s\x1b%s\x1b%r\x1b%s\x1b%s".__mod__
+# repr() of the list of hashed values: "[%r, %r, ..., holders, modifications]". Holders and modifications,
+# the last two hashed fields, are rendered apart; the check below keeps them last.
+_NOT_HASHED = ("source", "anomalies", "buyer_name", "format_version")
+_HASHED_FIELDS = [name for name in ContractRow.__slots__ if name not in _NOT_HASHED]
+assert _HASHED_FIELDS[-2:] == ["holders", "modifications"]
+_FINGERPRINT = "[" + ", ".join(["%r"] * (len(_HASHED_FIELDS) - 2) + ["%s", "%s"]) + "]"
+_fingerprinted_values = operator.attrgetter(*_HASHED_FIELDS[:-2])
+_holder_repr = operator.attrgetter("hash_text")
 
 
-def _holders_text(holders) -> str:
-    return "\x1e".join(map(_holder_fingerprint, holders))
+def _tuple_repr(parts: list[str]) -> str:
+    return "(" + parts[0] + ",)" if len(parts) == 1 else "(" + ", ".join(parts) + ")"
 
 
-def _modification_text(m: Modification) -> str:
-    holders = "None" if m.holders is None else _holders_text(m.holders)
-    return _modification_format((*_modification_values(m), holders))
+def _modification_repr(m: Modification) -> str:
+    holders = "None" if m.holders is None else _tuple_repr(list(map(_holder_repr, m.holders)))
+    return (
+        f"Modification(rank={m.rank!r}, number={m.number!r}, object={m.object!r}, notified_on={m.notified_on!r}, "
+        f"published_on={m.published_on!r}, duration_months={m.duration_months!r}, amount={m.amount!r}, "
+        f"holders={holders})"
+    )
 
 
 class _Reasons(list):
