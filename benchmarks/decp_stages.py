@@ -1,8 +1,11 @@
 """Stage timer of the DECP normaliser: CPU time per record of reading, ``decp.transform`` and
 ``ContractRow.content_hash`` over one file. Not part of the test suite (no database is touched).
 
-    DJANGO_SETTINGS_MODULE=config.settings.base DJANGO_SECRET_KEY=x DJANGO_ALLOWED_HOSTS=localhost \\
-        PYTHONPATH=. .venv/bin/python benchmarks/decp_stages.py /tmp/decp-2024-100000.json [--repeat 3]
+    .venv/bin/python benchmarks/generate_decp.py /tmp/decp-2024-100000.json --records 100000 --format 2024
+    .venv/bin/python benchmarks/decp_stages.py /tmp/decp-2024-100000.json [--repeat 3]
+
+Django is set up with config.settings.base and throw-away values of its required variables (as
+benchmarks/decp_import.py does), unless the environment already sets them.
 
 Each stage is timed alone with ``time.process_time`` (one core, the machine is shared): (1)
 ``decp_source.iter_records`` over the whole file, (2) ``decp.transform`` over the records kept in memory,
@@ -110,11 +113,11 @@ def main(argv=None):
     records.clear()
     pipeline_time = best_of(args.repeat, pipeline)
     print(f"{args.path.name}: {count} enregistrements, {accepted} acceptés, {rejected} rejetés")
-    print(f"  lecture (iter_records)   {read_time / count * 1e6:7.2f} µs/enregistrement")
-    print(f"  transform                {transform_time / count * 1e6:7.2f} µs/enregistrement")
-    print(f"  content_hash             {hash_time / max(accepted, 1) * 1e6:7.2f} µs/ligne")
+    print(f"  (1) lecture (iter_records)   {read_time / count * 1e6:7.2f} µs/enregistrement")
+    print(f"  (2) transform                {transform_time / count * 1e6:7.2f} µs/enregistrement")
+    print(f"  (3) content_hash             {hash_time / max(accepted, 1) * 1e6:7.2f} µs/ligne")
     per_row = transform_time / count + hash_time / max(accepted, 1)
-    print(f"  transform + content_hash {per_row * 1e6:7.2f} µs")
+    print(f"  (2) + (3)                    {per_row * 1e6:7.2f} µs")
     print(f"  (4) lecture + transform + content_hash par lots de 1000 : {pipeline_time / count * 1e6:7.2f} µs")
     print(f"  (4) − (1) : normalisation dans le flux de l'import {(pipeline_time - read_time) / count * 1e6:7.2f} µs")
 
