@@ -1,6 +1,9 @@
 """Pure pipeline tests (no database): extraction of every real and official file, crafted bad inputs."""
 
+import dataclasses
+import datetime as dt
 import gzip
+import hashlib
 import json
 from decimal import Decimal
 from pathlib import Path
@@ -317,6 +320,111 @@ def test_same_contract_from_two_platforms_has_the_same_fingerprint():
     assert first.source != second.source
     assert first.content_hash() == second.content_hash()
     assert decp.transform(market(montant=1)).content_hash() != first.content_hash()
+
+
+NOT_FINGERPRINTED = ("source", "buyer_name", "format_version", "anomalies")
+FINGERPRINTED = [name for name in decp.ContractRow.__slots__ if name not in NOT_FINGERPRINTED]
+MODIFICATION = decp.Modification(1, 1, "Avenant", dt.date(2024, 1, 2), dt.date(2024, 1, 3), 12, Decimal("5.00"), None)
+# Another value for every fingerprinted field of the row of market().
+OTHER_VALUES = {
+    "kind": enums.ContractKind.CONCESSION,
+    "buyer_siret": "23450002300029",
+    "external_id": "2024-002",
+    "nature": enums.Nature.PARTNERSHIP,
+    "object": "Autre objet",
+    "cpv": "45000000",
+    "procedure": enums.Procedure.OPEN_TENDER,
+    "techniques": (),
+    "execution_modalities": ("tranches",),
+    "framework_id": "AC-1",
+    "innovative": None,
+    "ccag": "",
+    "offers_received": None,
+    "advance": None,
+    "advance_rate": None,
+    "grouping": "joint",
+    "subcontracting_declared": None,
+    "subcontracting_acts": ({"id": 1},),
+    "place_code": "45001",
+    "place_type": enums.PlaceType.POSTCODE,
+    "place_name": "Orléans",
+    "duration_months": None,
+    "notified_on": None,
+    "published_on": dt.date(2000, 1, 1),
+    "start_on": dt.date(2024, 1, 1),
+    "initial_amount": None,
+    "public_subsidy": Decimal("1.00"),
+    "price_form": "",
+    "price_types": (),
+    "eu_origin_share": Decimal("0.5000"),
+    "fr_origin_share": Decimal("0.2500"),
+    "social": None,
+    "environmental": None,
+    "holders": (),
+    "modifications": (),
+}
+
+
+@pytest.mark.parametrize("path", REAL_FILES + EXAMPLE_FILES, ids=lambda p: p.name)
+def test_fingerprint_is_still_the_hash_of_the_repr_of_the_field_values(path):
+    """The fingerprint is assembled piecewise for speed; it must stay the hash of repr() of the list of
+    values, the text of every stored fingerprint."""
+    rows = [row for _, row in read_all(path)[0]]
+    market_row = decp.transform(market())
+    rows += [
+        market_row,
+        dataclasses.replace(market_row, holders=()),
+        dataclasses.replace(market_row, holders=market_row.holders * 2, subcontracting_acts=({"id": 1},)),
+    ]
+    for row in rows:
+        text = repr([getattr(row, name) for name in FINGERPRINTED])
+        assert row.content_hash() == hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+
+
+def test_fingerprint_changes_with_every_fingerprinted_field_and_only_them():
+    row = decp.transform(market())
+    digest = row.content_hash()
+    assert sorted(OTHER_VALUES) == sorted(FINGERPRINTED)
+    for name, value in OTHER_VALUES.items():
+        assert getattr(row, name) != value, name
+        assert dataclasses.replace(row, **{name: value}).content_hash() != digest, name
+    unhashed = {"source": "ailleurs", "buyer_name": "Autre", "format_version": "2019", "anomalies": ["montant_nul"]}
+    assert dataclasses.replace(row, **unhashed).content_hash() == digest
+    assert len(digest) == 32 and int(digest, 16) >= 0
+
+
+@pytest.mark.parametrize(
+    "first, second",
+    [
+        ({"duration_months": None}, {"duration_months": 0}),
+        ({"initial_amount": None}, {"initial_amount": Decimal("0.00")}),
+        ({"innovative": None}, {"innovative": False}),
+        ({"social": None}, {"social": ()}),
+        ({"framework_id": ""}, {"framework_id": "None"}),
+        ({"object": "", "framework_id": "0"}, {"object": "0", "framework_id": ""}),
+        # Field boundaries: a text holding a control character, a quote or what looks like the next field.
+        # (objet and codeCPV are next to each other in the hashed text)
+        ({"object": "a\x1f'b'", "cpv": ""}, {"object": "a", "cpv": "'b'\x1f"}),
+        ({"object": "a', 'b"}, {"object": "a"}),
+        ({"techniques": ("a", "b")}, {"techniques": ("a', 'b",)}),
+        ({"techniques": ("a",), "execution_modalities": ()}, {"techniques": (), "execution_modalities": ("a",)}),
+        (
+            {"holders": (decp.Holder("SIRET", "1", "a\x1e'SIRET\x1d2"),)},
+            {"holders": (decp.Holder("SIRET", "1", "a"), decp.Holder("SIRET", "2"))},
+        ),
+        ({"holders": (decp.Holder("SIRET", "1"),)}, {"holders": (decp.Holder("SIRET", "1", "None"),)}),
+        ({"modifications": ()}, {"modifications": (MODIFICATION,)}),
+        (
+            {"modifications": (MODIFICATION,)},
+            {"modifications": (dataclasses.replace(MODIFICATION, holders=(decp.Holder("SIRET", "1"),)),)},
+        ),
+        ({"modifications": (MODIFICATION,)}, {"modifications": (dataclasses.replace(MODIFICATION, amount=None),)}),
+        ({"modifications": (MODIFICATION,)}, {"modifications": (MODIFICATION, MODIFICATION)}),
+    ],
+)
+def test_fingerprint_tells_apart_none_empty_zero_and_field_boundaries(first, second):
+    row = decp.transform(market())
+    assert dataclasses.replace(row, **first).content_hash() != dataclasses.replace(row, **second).content_hash()
 
 
 # --- crafted files --------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """Property-based tests of the DECP record normaliser."""
 
+import dataclasses
 import datetime as dt
 from decimal import Decimal
 
@@ -151,3 +152,99 @@ def test_any_value_gives_a_row_or_a_reasoned_rejection(raw, key, value, kind):
     assert row.external_id
     assert row.initial_amount is None or row.initial_amount >= 0
     assert row.duration_months is None or row.duration_months >= 0
+
+
+def forget_what_was_read():
+    """Empty the caches and memos behind the fast paths of transform(): every field then goes through the
+    general helpers, which fill them again."""
+    for memo in (decp._DATE_CACHE, decp._PLAUSIBLE_DATES, decp._PLAIN_CPV, decp._PLAIN_HOLDERS):
+        memo.clear()
+    for vocabulary in decp._VOCABS.values():
+        vocabulary.exact.clear()
+
+
+def outcome(raw, kind):
+    try:
+        row = decp.transform(raw, kind=kind)
+    except decp.RowRejected as exc:
+        return exc.reasons
+    return repr([getattr(row, name) for name in decp.ContractRow.__slots__]), row.content_hash()
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    valid_market,
+    st.sampled_from(["montant", "dureeMois", "titulaires", "modifications", "objet", "typesPrix", "codeCPV"]),
+    json_values,
+    st.booleans(),
+    st.sampled_from([MARKET, CONCESSION]),
+)
+def test_fast_paths_give_what_the_general_helpers_give(raw, key, value, replace, kind):
+    """The same record read first through the general helpers only, then again through the fast paths
+    that the first reading enabled, gives the same row, anomalies and reasons."""
+    if replace:
+        raw[key] = value
+    forget_what_was_read()
+    general = outcome(raw, kind)
+    assert outcome(raw, kind) == general
+
+
+# Texts close to the fingerprint's own syntax: separators, quotes, commas, "None", escapes.
+tricky_text = st.text(alphabet="ab0'\",()N\\\x1b\x1c\x1d\x1e\x1f é", max_size=4)
+optional = st.none().__or__
+field_values = {
+    "external_id": tricky_text,
+    "object": tricky_text,
+    "framework_id": tricky_text,
+    "place_name": tricky_text,
+    "place_code": st.sampled_from(["", "0", "None", "45000"]),
+    "duration_months": optional(st.integers(0, 2)),
+    "offers_received": optional(st.integers(0, 2)),
+    "innovative": optional(st.booleans()),
+    "initial_amount": optional(st.sampled_from([Decimal("0.00"), Decimal("1.00"), Decimal("10.00")])),
+    "notified_on": optional(st.sampled_from([dt.date(2024, 1, 1), dt.date(2024, 1, 2)])),
+    "techniques": st.lists(tricky_text, max_size=2).map(tuple),
+    "social": optional(st.lists(tricky_text, max_size=2).map(tuple)),
+    "subcontracting_acts": st.lists(st.fixed_dictionaries({"id": optional(st.integers(0, 1))}), max_size=1).map(tuple),
+    "holders": st.lists(st.builds(decp.Holder, st.just("SIRET"), tricky_text, tricky_text), max_size=2).map(tuple),
+    "modifications": st.lists(
+        st.builds(
+            decp.Modification,
+            st.integers(1, 2),
+            optional(st.integers(1, 2)),
+            tricky_text,
+            st.none(),
+            st.none(),
+            optional(st.integers(0, 1)),
+            optional(st.just(Decimal("1.00"))),
+            optional(
+                st.lists(st.builds(decp.Holder, st.just("SIRET"), tricky_text), min_size=1, max_size=2).map(tuple)
+            ),
+        ),
+        max_size=2,
+    ).map(tuple),
+}
+row_changes = st.fixed_dictionaries({}, optional=field_values)
+BASE_ROW = decp.ContractRow(
+    kind=enums.ContractKind.MARKET,
+    buyer_siret="23450002300028",
+    buyer_name="",
+    external_id="1",
+    nature="market",
+    object="",
+    format_version="2024",
+)
+FINGERPRINTED = [
+    name for name in decp.ContractRow.__slots__ if name not in ("source", "buyer_name", "format_version", "anomalies")
+]
+
+
+@settings(max_examples=1000, deadline=None)
+@given(row_changes, row_changes)
+def test_fingerprint_is_equal_exactly_when_the_fingerprinted_fields_are(first, second):
+    """Two rows have the same fingerprint if and only if every fingerprinted field has the same value."""
+    a, b = dataclasses.replace(BASE_ROW, **first), dataclasses.replace(BASE_ROW, **second)
+    same_fields = repr([getattr(a, name) for name in FINGERPRINTED]) == repr(
+        [getattr(b, name) for name in FINGERPRINTED]
+    )
+    assert (a.content_hash() == b.content_hash()) == same_fields

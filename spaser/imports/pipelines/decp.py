@@ -37,6 +37,8 @@ _SIRET = re.compile(r"\d{14}")
 _DIGITS = re.compile(r"\d+")
 _DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ][0-9:.]+)?(?:Z|[+-]\d{2}:?\d{2})?")
 _MOJIBAKE = re.compile("[ÃÂ][\u0080-\u00bf]")
+# What _repair_text looks for: a text without any of these needs no repair (only stripping).
+_TO_REPAIR = re.compile("[ÃÂ\ufffd]")
 
 
 class RowRejected(Exception):
@@ -54,6 +56,13 @@ class Holder:
     id_type: str
     identifier: str
     name: str = ""
+    # repr() of the holder as hashed by ContractRow.content_hash(), made once: holders read without anomaly
+    # are shared by many rows.
+    hash_text: str = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self):
+        text = f"Holder(id_type={self.id_type!r}, identifier={self.identifier!r}, name={self.name!r})"
+        object.__setattr__(self, "hash_text", text)
 
     @property
     def siren(self) -> str:
@@ -158,37 +167,39 @@ class ContractRow:
         """Fingerprint of the normalised content, without its source: the same contract published by two
         platforms has the same fingerprint.
 
-        The text hashed is ``repr()`` of the list of field values, as in earlier versions (stored
-        fingerprints stay valid); it is assembled here because the dataclasses' generated ``repr`` is slow."""
-        parts = list(map(repr, _hashed_values(self)))
-        parts[_HOLDERS_AT] = _tuple_repr([_holder_repr(h) for h in self.holders])
-        parts[_MODIFICATIONS_AT] = _tuple_repr([_modification_repr(m) for m in self.modifications])
-        return hashlib.blake2b(("[" + ", ".join(parts) + "]").encode(), digest_size=16).hexdigest()
+        The text hashed is ``repr()`` of the list of the hashed field values, as in every earlier version:
+        stored fingerprints stay valid, and so does the order they give to two publications of one contract
+        with the same date (``contracts.services._version``). It is assembled in one format call (%r of each
+        value), each holder bringing its own repr, made once; the dataclasses' generated ``repr`` is slow."""
+        text = _FINGERPRINT % (
+            *_fingerprinted_values(self),
+            _tuple_repr(list(map(_holder_repr, self.holders))),
+            _tuple_repr([_modification_repr(m) for m in self.modifications]),
+        )
+        return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+
+
+# repr() of the list of hashed values: "[%r, %r, ..., holders, modifications]". Holders and modifications,
+# the last two hashed fields, are rendered apart; the check below keeps them last.
+_NOT_HASHED = ("source", "anomalies", "buyer_name", "format_version")
+_HASHED_FIELDS = [name for name in ContractRow.__slots__ if name not in _NOT_HASHED]
+assert _HASHED_FIELDS[-2:] == ["holders", "modifications"]
+_FINGERPRINT = "[" + ", ".join(["%r"] * (len(_HASHED_FIELDS) - 2) + ["%s", "%s"]) + "]"
+_fingerprinted_values = operator.attrgetter(*_HASHED_FIELDS[:-2])
+_holder_repr = operator.attrgetter("hash_text")
 
 
 def _tuple_repr(parts: list[str]) -> str:
     return "(" + parts[0] + ",)" if len(parts) == 1 else "(" + ", ".join(parts) + ")"
 
 
-def _holder_repr(h: Holder) -> str:
-    return f"Holder(id_type={h.id_type!r}, identifier={h.identifier!r}, name={h.name!r})"
-
-
 def _modification_repr(m: Modification) -> str:
-    holders = "None" if m.holders is None else _tuple_repr([_holder_repr(h) for h in m.holders])
+    holders = "None" if m.holders is None else _tuple_repr(list(map(_holder_repr, m.holders)))
     return (
         f"Modification(rank={m.rank!r}, number={m.number!r}, object={m.object!r}, notified_on={m.notified_on!r}, "
         f"published_on={m.published_on!r}, duration_months={m.duration_months!r}, amount={m.amount!r}, "
         f"holders={holders})"
     )
-
-
-_HASHED_FIELDS = [
-    name for name in ContractRow.__slots__ if name not in ("source", "anomalies", "buyer_name", "format_version")
-]
-_hashed_values = operator.attrgetter(*_HASHED_FIELDS)
-_HOLDERS_AT = _HASHED_FIELDS.index("holders")
-_MODIFICATIONS_AT = _HASHED_FIELDS.index("modifications")
 
 
 class _Reasons(list):
@@ -198,6 +209,12 @@ class _Reasons(list):
 
 _VOCABS = {name: vocabulary.Vocabulary(name) for name in vocabulary.VOCABULARIES}
 _DATE_CACHE: dict[str, tuple[dt.date | None, list[dt.date] | None]] = {}
+# Memos of the fast paths in transform(), filled by the general helpers with what they read without any
+# anomaly or reason (published string, or published values, → result), bounded like the caches above.
+_PLAUSIBLE_DATES: dict[str, dt.date] = {}
+_PLAIN_CPV: dict[str, str] = {}
+_PLAIN_HOLDERS: dict[tuple, "Holder"] = {}
+_MEMO_SIZE = 50_000
 
 
 def _unwrap(value, key: str):
@@ -309,6 +326,8 @@ def _date(value, name: str, reasons: _Reasons, anomalies: list[str], reference: 
         if len(_DATE_CACHE) < 50_000:
             _DATE_CACHE[value] = (parsed, candidates)
     if parsed is not None:
+        if len(_PLAUSIBLE_DATES) < _MEMO_SIZE:
+            _PLAUSIBLE_DATES[value] = parsed
         return parsed
     if candidates is None:
         reasons.add("date_invalide", f"{name} « {value[:40]} » n'est pas une date lisible")
@@ -462,6 +481,8 @@ def _cpv(value, reasons: _Reasons, anomalies: list[str]) -> str:
     digits = "".join(_DIGITS.findall(value))
     codes = vocabulary.cpv_codes()
     if len(digits) in (8, 9) and digits[:8] in codes:
+        if type(value) is str and len(_PLAIN_CPV) < _MEMO_SIZE:
+            _PLAIN_CPV[value] = digits[:8]
         return digits[:8]
     candidates = []
     if len(digits) == 7:  # "3111000": the leading zero of division 03 lost by a spreadsheet
@@ -490,8 +511,10 @@ def _holders(value, key: str, name: str, reasons: _Reasons, anomalies: list[str]
         if not isinstance(item, dict):
             reasons.add("type_invalide", f"{name} : un titulaire devrait être un objet, reçu {item!r:.60}")
             continue
-        id_type = _enum(item.get("typeIdentifiant"), "identifier_type", f"{name}.typeIdentifiant", reasons)
-        identifier = _text(item.get("id"), f"{name}.id", reasons, anomalies).replace(" ", "")
+        published = (item.get("typeIdentifiant"), item.get("id"), item.get("denominationSociale"))
+        found = len(anomalies), len(reasons)
+        id_type = _enum(published[0], "identifier_type", f"{name}.typeIdentifiant", reasons)
+        identifier = _text(published[1], f"{name}.id", reasons, anomalies).replace(" ", "")
         if not identifier:
             anomalies.append(f"titulaire_sans_identifiant:{name}")
             continue
@@ -503,8 +526,16 @@ def _holders(value, key: str, name: str, reasons: _Reasons, anomalies: list[str]
                 continue
         if id_type == enums.IdentifierType.SIRET and not _SIRET.fullmatch(identifier):
             anomalies.append(f"siret_titulaire_invalide:{name}")
-        holder_name = _text(item.get("denominationSociale"), f"{name}.denominationSociale", reasons, anomalies)
+        holder_name = _text(published[2], f"{name}.denominationSociale", reasons, anomalies)
         holder = Holder(id_type, identifier[:32], holder_name[:255])
+        if (
+            (len(anomalies), len(reasons)) == found
+            and type(published[0]) is str
+            and type(published[1]) is str
+            and (published[2] is None or type(published[2]) is str)
+            and len(_PLAIN_HOLDERS) < _MEMO_SIZE
+        ):
+            _PLAIN_HOLDERS[published] = holder  # read without anomaly: _plain_holders may reuse it
         if holder not in holders:
             holders.append(holder)
     return tuple(holders)
@@ -549,6 +580,11 @@ def _modifications(raw_list, kind: str, reasons: _Reasons, anomalies: list[str])
                 _text(item.get("objetModification"), "modification.objet", reasons, anomalies),
             )
         )
+    return _ranked(parsed)
+
+
+def _ranked(parsed: list[tuple]) -> tuple[Modification, ...]:
+    """Modifications from (number, index, notified, published, duration, amount, holders, object)."""
     # v2: apply in the order of their id; 2019: in publication order (list order breaks ties).
     parsed.sort(key=lambda m: (m[0] if m[0] is not None else m[1], m[1]))
     return tuple(
@@ -615,147 +651,352 @@ def _get(raw: dict, key: str, subkey: str):
 
 
 def transform(raw, *, kind: str = MARKET, source: str = "") -> ContractRow:
-    """Normalise one published record; raise RowRejected with every reason found."""
-    if not isinstance(raw, dict):
+    """Normalise one published record; raise RowRejected with every reason found.
+
+    Each field is read with an inline fast path for its usual shape (an exact ``str`` label already met,
+    an ASCII text, an ``int`` or ``float`` in range, a date already parsed, the usual wrapper) that gives
+    exactly what the general helper (``_enum``, ``_text``, ``_integer``, ``_amount``, ``_date``...) would
+    give; anything else goes to that helper. Fields are read in a fixed order, so that anomalies and
+    reasons keep their order."""
+    if type(raw) is not dict and not isinstance(raw, dict):
         raise RowRejected([f"type_invalide : l'enregistrement devrait être un objet, reçu {type(raw).__name__}"])
     reasons = _Reasons()
     anomalies: list[str] = []
+    get = raw.get
     is_concession = kind == CONCESSION
-    format_version = "2024" if any(k in raw for k in _V2_ONLY) else "2019"
-    if "_type" in raw and format_version == "2024":
+    # The 2024 format is recognised by any field that only it has (set test in C, same as any(k in raw)).
+    is_2024 = not _V2_ONLY.isdisjoint(raw)
+    if is_2024 and "_type" in raw:
         anomalies.append("champ_type_obsolete")
 
-    external_id = _text(raw.get("id"), "id", reasons, anomalies)
+    value = get("id")
+    if type(value) is str and value.isascii():  # ASCII: nothing for _text to repair
+        external_id = value.strip()
+    else:
+        external_id = _text(value, "id", reasons, anomalies)
     if not external_id:
         reasons.add("champ_manquant", "id (identifiant du marché) absent")
     elif len(external_id) > 64:
         reasons.add("id_invalide", f"id trop long ({len(external_id)} caractères)")
 
     buyer_key = "autoriteConcedante" if is_concession else "acheteur"
-    buyer_raw = _get(raw, buyer_key, "id")
+    buyer = get(buyer_key)
+    if type(buyer) is dict:  # the usual {"id": ..., "nom": ...}
+        buyer_raw, name_raw = buyer.get("id"), buyer.get("nom")
+    else:
+        buyer_raw, name_raw = _get(raw, buyer_key, "id"), _get(raw, buyer_key, "nom")
     if buyer_raw is None and is_concession:
         buyer_raw = _get(raw, "acheteur", "id")
-    buyer_siret = _siret(buyer_raw)
-    if buyer_raw in (None, ""):
-        reasons.add("champ_manquant", f"{buyer_key}.id (SIRET de l'acheteur) absent")
-    elif buyer_siret is None:
-        reasons.add("siret_invalide", f"{buyer_key}.id « {str(buyer_raw)[:20]} » n'est pas un SIRET à 14 chiffres")
-    buyer_name = _text(_get(raw, buyer_key, "nom"), f"{buyer_key}.nom", reasons, anomalies)
+    if type(buyer_raw) is str and len(buyer_raw) == 14 and buyer_raw.isascii() and buyer_raw.isdigit():
+        buyer_siret = buyer_raw  # already 14 ASCII digits: _siret would return it as is
+    else:
+        buyer_siret = _siret(buyer_raw)
+        if buyer_raw in (None, ""):
+            reasons.add("champ_manquant", f"{buyer_key}.id (SIRET de l'acheteur) absent")
+        elif buyer_siret is None:
+            reasons.add("siret_invalide", f"{buyer_key}.id « {str(buyer_raw)[:20]} » n'est pas un SIRET à 14 chiffres")
+    if name_raw is None:
+        buyer_name = ""
+    elif type(name_raw) is str and (name_raw.isascii() or not _TO_REPAIR.search(name_raw)):
+        buyer_name = name_raw.strip()
+    else:
+        buyer_name = _text(name_raw, f"{buyer_key}.nom", reasons, anomalies)
 
-    nature = _enum(raw.get("nature"), "nature", "nature", reasons)
-    if not nature and raw.get("nature") in (None, ""):
+    value = get("nature")
+    nature = (type(value) is str and _NATURES.get(value)) or _enum(value, "nature", "nature", reasons)
+    if not nature and value in (None, ""):
         reasons.add("champ_manquant", "nature absente")
-    object_ = _text(raw.get("objet"), "objet", reasons, anomalies)
+    value = get("objet")
+    if type(value) is str and (value.isascii() or not _TO_REPAIR.search(value)):  # accents alone need no repair
+        object_ = value.strip()
+    else:
+        object_ = _text(value, "objet", reasons, anomalies)
     if not object_:
         anomalies.append("champ_manquant:objet")
+    if not source:
+        source = _text(get("source"), "source", reasons, anomalies)[:100]
+
+    value = get("procedure")
+    procedure = (type(value) is str and _PROCEDURES.get(value)) or _enum(value, "procedure", "procedure", reasons)
+    value = get("dureeMois")
+    if type(value) is int and 0 <= value <= 2_000_000_000:  # bool excluded by the exact type
+        duration_months = value
+    else:
+        duration_months = _integer(value, "dureeMois", reasons, anomalies)
+    if duration_months == 0:
+        anomalies.append("duree_nulle")
+    value = get("datePublicationDonnees")
+    published_on = (type(value) is str and _PLAUSIBLE_DATES.get(value)) or _date(
+        value, "datePublicationDonnees", reasons, anomalies
+    )
+
+    place = get("lieuExecution")
+    if type(place) is dict:  # the usual {"code": ..., "typeCode": ..., "nom": ...}
+        code_raw, type_raw, place_raw = place.get("code"), place.get("typeCode"), place.get("nom")
+    else:
+        code_raw = _get(raw, "lieuExecution", "code")
+        type_raw = _get(raw, "lieuExecution", "typeCode")
+        place_raw = _get(raw, "lieuExecution", "nom")
+    if type(code_raw) is str and code_raw.isascii():
+        place_code = code_raw.strip()[:10]
+    else:
+        place_code = _text(code_raw, "lieuExecution.code", reasons, anomalies)[:10]
+    place_type = (type(type_raw) is str and _PLACE_TYPES.get(type_raw)) or _enum(
+        type_raw, "place_type", "lieuExecution.typeCode", reasons
+    )
+    if place_raw is None:
+        place_name = ""
+    elif type(place_raw) is str and (place_raw.isascii() or not _TO_REPAIR.search(place_raw)):
+        place_name = place_raw.strip()[:255]
+    else:
+        place_name = _text(place_raw, "lieuExecution.nom", reasons, anomalies)[:255]
+    if place_type == _POSTCODE and place_code.isdigit() and len(place_code) == 4:
+        place_code = "0" + place_code  # leading zero lost (postcodes of Ain, Aisne...)
+        anomalies.append("code_postal_complete")
+
+    social = environmental = None
+    if is_2024:  # a 2019 record has none of the 2024-only fields: they keep their defaults
+        value = get("considerationsSociales")
+        if value not in (None, "", []):
+            social = _labels(value, "considerationSociale", _SOCIAL) or _enum_list(
+                value, "social_consideration", "considerationSociale", "considerationsSociales", reasons
+            )
+        value = get("considerationsEnvironnementales")
+        if value not in (None, "", []):
+            environmental = _labels(value, "considerationEnvironnementale", _ENVIRONMENTAL) or _enum_list(
+                value,
+                "environmental_consideration",
+                "considerationEnvironnementale",
+                "considerationsEnvironnementales",
+                reasons,
+            )
+        for values, none_value, label in (
+            (social, enums.SocialConsideration.NONE, "sociales"),
+            (environmental, enums.EnvironmentalConsideration.NONE, "environnementales"),
+        ):
+            if values and none_value in values and len(values) > 1:
+                anomalies.append(f"considerations_contradictoires:{label}")
 
     row = ContractRow(
-        kind=enums.ContractKind.CONCESSION if is_concession else enums.ContractKind.MARKET,
+        kind=_CONCESSION_KIND if is_concession else _MARKET_KIND,
         buyer_siret=buyer_siret or "",
         buyer_name=buyer_name[:255],
         external_id=external_id,
         nature=nature,
         object=object_,
-        format_version=format_version,
-        source=source or _text(raw.get("source"), "source", reasons, anomalies)[:100],
+        format_version="2024" if is_2024 else "2019",
+        source=source,
+        procedure=procedure,
+        duration_months=duration_months,
+        published_on=published_on,
+        place_code=place_code,
+        place_type=place_type,
+        place_name=place_name,
+        social=social,
+        environmental=environmental,
         anomalies=anomalies,
     )
-    row.procedure = _enum(raw.get("procedure"), "procedure", "procedure", reasons)
-    row.duration_months = _integer(raw.get("dureeMois"), "dureeMois", reasons, anomalies)
-    if row.duration_months == 0:
-        anomalies.append("duree_nulle")
-    row.published_on = _date(raw.get("datePublicationDonnees"), "datePublicationDonnees", reasons, anomalies)
-
-    place_code = _get(raw, "lieuExecution", "code")
-    row.place_code = _text(place_code, "lieuExecution.code", reasons, anomalies)[:10]
-    row.place_type = _enum(_get(raw, "lieuExecution", "typeCode"), "place_type", "lieuExecution.typeCode", reasons)
-    row.place_name = _text(_get(raw, "lieuExecution", "nom"), "lieuExecution.nom", reasons, anomalies)[:255]
-    if row.place_type == enums.PlaceType.POSTCODE and row.place_code.isdigit() and len(row.place_code) == 4:
-        row.place_code = "0" + row.place_code  # leading zero lost (postcodes of Ain, Aisne...)
-        anomalies.append("code_postal_complete")
-
-    row.social = (
-        _enum_list(
-            raw["considerationsSociales"],
-            "social_consideration",
-            "considerationSociale",
-            "considerationsSociales",
-            reasons,
-        )
-        if raw.get("considerationsSociales") not in (None, "", [])
-        else None
-    )
-    row.environmental = (
-        _enum_list(
-            raw["considerationsEnvironnementales"],
-            "environmental_consideration",
-            "considerationEnvironnementale",
-            "considerationsEnvironnementales",
-            reasons,
-        )
-        if raw.get("considerationsEnvironnementales") not in (None, "", [])
-        else None
-    )
-    for values, none_value, label in (
-        (row.social, enums.SocialConsideration.NONE, "sociales"),
-        (row.environmental, enums.EnvironmentalConsideration.NONE, "environnementales"),
-    ):
-        if values and none_value in values and len(values) > 1:
-            anomalies.append(f"considerations_contradictoires:{label}")
-
     if is_concession:
-        row.notified_on = _date(raw.get("dateSignature"), "dateSignature", reasons, anomalies, row.published_on)
-        row.start_on = _date(raw.get("dateDebutExecution"), "dateDebutExecution", reasons, anomalies)
-        row.initial_amount = _amount(raw.get("valeurGlobale"), "valeurGlobale", reasons, anomalies)
-        row.public_subsidy = _amount(
-            raw.get("montantSubventionPublique"), "montantSubventionPublique", reasons, anomalies
-        )
-        row.holders = _holders(raw.get("concessionnaires"), "concessionnaire", "concessionnaires", reasons, anomalies)
-        if row.notified_on is None and "dateSignature" not in raw:
-            anomalies.append("champ_manquant:dateSignature")
+        _concession_fields(row, raw, reasons, anomalies)
     else:
-        row.cpv = _cpv(raw.get("codeCPV"), reasons, anomalies)
-        if not row.cpv and raw.get("codeCPV") in (None, ""):
-            anomalies.append("champ_manquant:codeCPV")
-        row.notified_on = _date(raw.get("dateNotification"), "dateNotification", reasons, anomalies, row.published_on)
-        if row.notified_on is None and raw.get("dateNotification") in (None, ""):
-            anomalies.append("champ_manquant:dateNotification")
-        row.initial_amount = _amount(raw.get("montant"), "montant", reasons, anomalies)
-        row.holders = _holders(raw.get("titulaires"), "titulaire", "titulaires", reasons, anomalies)
-        row.techniques = _enum_list(raw.get("techniques"), "technique", "technique", "techniques", reasons)
-        row.execution_modalities = _enum_list(
-            raw.get("modalitesExecution"), "execution_modality", "modaliteExecution", "modalitesExecution", reasons
-        )
-        row.framework_id = _text(raw.get("idAccordCadre"), "idAccordCadre", reasons, anomalies)[:64]
-        row.innovative = _boolean(raw.get("marcheInnovant"), "marcheInnovant", reasons)
-        row.ccag = _enum(raw.get("ccag"), "ccag", "ccag", reasons)
-        row.offers_received = _integer(raw.get("offresRecues"), "offresRecues", reasons, anomalies)
-        if row.offers_received == 0:
-            anomalies.append("offres_recues_nulles")
-        row.advance = _boolean(raw.get("attributionAvance"), "attributionAvance", reasons)
-        row.advance_rate = _share(raw.get("tauxAvance"), "tauxAvance", reasons, anomalies)
-        if row.advance is False and row.advance_rate:
-            anomalies.append("taux_avance_sans_avance")
-        row.grouping = _enum(raw.get("typeGroupementOperateurs"), "grouping", "typeGroupementOperateurs", reasons)
-        row.subcontracting_declared = _boolean(raw.get("sousTraitanceDeclaree"), "sousTraitanceDeclaree", reasons)
-        row.subcontracting_acts = _subcontracting(raw.get("actesSousTraitance"), reasons, anomalies)
-        row.price_form = _enum(raw.get("formePrix"), "price_form", "formePrix", reasons)
-        row.price_types = _enum_list(raw.get("typesPrix"), "price_type", "typePrix", "typesPrix", reasons)
-        row.eu_origin_share = _share(raw.get("origineUE"), "origineUE", reasons, anomalies)
-        row.fr_origin_share = _share(raw.get("origineFrance"), "origineFrance", reasons, anomalies)
-        if (
-            row.eu_origin_share is not None
-            and row.fr_origin_share is not None
-            and row.fr_origin_share > row.eu_origin_share
-        ):
-            anomalies.append("origine_france_superieure_ue")
+        _market_fields(row, raw, is_2024, reasons, anomalies)
     if not row.holders:
         anomalies.append("sans_titulaire")
-    row.modifications = _modifications(raw.get("modifications"), kind, reasons, anomalies)
+    value = get("modifications")
+    if value is not None and value != []:  # both give no modification
+        row.modifications = (not is_concession and _plain_modifications(value)) or _modifications(
+            value, kind, reasons, anomalies
+        )
 
     if reasons:
         raise RowRejected(list(dict.fromkeys(reasons)))
     return row
+
+
+def _concession_fields(row: ContractRow, raw: dict, reasons: _Reasons, anomalies: list[str]):
+    get = raw.get
+    value = get("dateSignature")
+    row.notified_on = (type(value) is str and _PLAUSIBLE_DATES.get(value)) or _date(
+        value, "dateSignature", reasons, anomalies, row.published_on
+    )
+    row.start_on = _date(get("dateDebutExecution"), "dateDebutExecution", reasons, anomalies)
+    row.initial_amount = _plain_amount(get("valeurGlobale")) or _amount(
+        get("valeurGlobale"), "valeurGlobale", reasons, anomalies
+    )
+    row.public_subsidy = _amount(get("montantSubventionPublique"), "montantSubventionPublique", reasons, anomalies)
+    value = get("concessionnaires")
+    row.holders = _plain_holders(value, "concessionnaire") or _holders(
+        value, "concessionnaire", "concessionnaires", reasons, anomalies
+    )
+    if row.notified_on is None and "dateSignature" not in raw:
+        anomalies.append("champ_manquant:dateSignature")
+
+
+def _market_fields(row: ContractRow, raw: dict, is_2024: bool, reasons: _Reasons, anomalies: list[str]):
+    get = raw.get
+    value = get("codeCPV")
+    row.cpv = (type(value) is str and _PLAIN_CPV.get(value)) or _cpv(value, reasons, anomalies)
+    if not row.cpv and value in (None, ""):
+        anomalies.append("champ_manquant:codeCPV")
+    value = get("dateNotification")
+    row.notified_on = (type(value) is str and _PLAUSIBLE_DATES.get(value)) or _date(
+        value, "dateNotification", reasons, anomalies, row.published_on
+    )
+    if row.notified_on is None and value in (None, ""):
+        anomalies.append("champ_manquant:dateNotification")
+    value = get("montant")
+    row.initial_amount = _plain_amount(value) or _amount(value, "montant", reasons, anomalies)
+    value = get("titulaires")
+    row.holders = _plain_holders(value, "titulaire") or _holders(value, "titulaire", "titulaires", reasons, anomalies)
+    if is_2024:  # techniques and modalitesExecution are 2024-only fields
+        value = get("techniques")
+        if value is not None:
+            row.techniques = _labels(value, "technique", _TECHNIQUES) or _enum_list(
+                value, "technique", "technique", "techniques", reasons
+            )
+        value = get("modalitesExecution")
+        if value is not None:
+            row.execution_modalities = _labels(value, "modaliteExecution", _MODALITIES) or _enum_list(
+                value, "execution_modality", "modaliteExecution", "modalitesExecution", reasons
+            )
+    value = get("idAccordCadre")
+    if value is not None:
+        row.framework_id = _text(value, "idAccordCadre", reasons, anomalies)[:64]
+    if is_2024:  # marcheInnovant, ccag, offresRecues and attributionAvance are 2024-only fields
+        value = get("marcheInnovant")
+        row.innovative = value if type(value) is bool else _boolean(value, "marcheInnovant", reasons)
+        value = get("ccag")
+        row.ccag = (type(value) is str and _CCAGS.get(value)) or _enum(value, "ccag", "ccag", reasons)
+        value = get("offresRecues")
+        if type(value) is int and 0 <= value <= 2_000_000_000:
+            row.offers_received = value
+        else:
+            row.offers_received = _integer(value, "offresRecues", reasons, anomalies)
+        if row.offers_received == 0:
+            anomalies.append("offres_recues_nulles")
+        value = get("attributionAvance")
+        row.advance = value if type(value) is bool else _boolean(value, "attributionAvance", reasons)
+    value = get("tauxAvance")
+    if value is not None:
+        row.advance_rate = _share(value, "tauxAvance", reasons, anomalies)
+    if row.advance is False and row.advance_rate:
+        anomalies.append("taux_avance_sans_avance")
+    if is_2024:  # typeGroupementOperateurs and sousTraitanceDeclaree are 2024-only fields
+        value = get("typeGroupementOperateurs")
+        row.grouping = (type(value) is str and _GROUPINGS.get(value)) or _enum(
+            value, "grouping", "typeGroupementOperateurs", reasons
+        )
+        value = get("sousTraitanceDeclaree")
+        row.subcontracting_declared = (
+            value if type(value) is bool else _boolean(value, "sousTraitanceDeclaree", reasons)
+        )
+    value = get("actesSousTraitance")
+    if value is not None:
+        row.subcontracting_acts = _subcontracting(value, reasons, anomalies)
+    value = get("formePrix")
+    row.price_form = (type(value) is str and _PRICE_FORMS.get(value)) or _enum(
+        value, "price_form", "formePrix", reasons
+    )
+    if is_2024:  # typesPrix is a 2024-only field
+        value = get("typesPrix")
+        if value is not None:
+            row.price_types = _labels(value, "typePrix", _PRICE_TYPES) or _enum_list(
+                value, "price_type", "typePrix", "typesPrix", reasons
+            )
+    value = get("origineUE")
+    if value is not None:
+        row.eu_origin_share = _share(value, "origineUE", reasons, anomalies)
+    value = get("origineFrance")
+    if value is not None:
+        row.fr_origin_share = _share(value, "origineFrance", reasons, anomalies)
+    if (
+        row.eu_origin_share is not None
+        and row.fr_origin_share is not None
+        and row.fr_origin_share > row.eu_origin_share
+    ):
+        anomalies.append("origine_france_superieure_ue")
+
+
+# --- fast paths: the usual shapes, giving what the general helpers give (they return None otherwise) ----
+
+_MARKET_KIND = enums.ContractKind.MARKET
+_CONCESSION_KIND = enums.ContractKind.CONCESSION
+_POSTCODE = enums.PlaceType.POSTCODE
+_CENT = Decimal("0.01")
+# Exact published strings already mapped by each vocabulary (labels repeat: nearly all are found here). A
+# string mapped to None (unknown label) is not a hit: the general _enum then gives the reason.
+_NATURES = _VOCABS["nature"].exact
+_PROCEDURES = _VOCABS["procedure"].exact
+_PLACE_TYPES = _VOCABS["place_type"].exact
+_SOCIAL = _VOCABS["social_consideration"].exact
+_ENVIRONMENTAL = _VOCABS["environmental_consideration"].exact
+_TECHNIQUES = _VOCABS["technique"].exact
+_MODALITIES = _VOCABS["execution_modality"].exact
+_CCAGS = _VOCABS["ccag"].exact
+_GROUPINGS = _VOCABS["grouping"].exact
+_PRICE_FORMS = _VOCABS["price_form"].exact
+_PRICE_TYPES = _VOCABS["price_type"].exact
+_IDENTIFIER_TYPES = _VOCABS["identifier_type"].exact
+
+
+def _labels(value, key: str, exact: dict) -> tuple[str, ...] | None:
+    """An enumeration list in its usual shapes, ``{key: [labels]}`` or ``[labels]``, when every label is an
+    exact published string already mapped; None otherwise (the caller then uses ``_enum_list``)."""
+    if type(value) is dict:
+        if len(value) != 1:
+            return None
+        value = value.get(key)
+    if type(value) is not list:
+        return None
+    if len(value) == 1:  # most lists hold one label
+        item = value[0]
+        result = exact.get(item) if type(item) is str else None
+        return None if result is None else (result,)
+    values = []
+    for item in value:
+        result = exact.get(item) if type(item) is str else None
+        if result is None:
+            return None
+        if result not in values:
+            values.append(result)
+    return tuple(values)
+
+
+def _plain_amount(value) -> Decimal | None:
+    """A published amount that ``_amount`` keeps as is: an ``int`` or ``float`` strictly between 0 and
+    ABSURD_AMOUNT (no anomaly, no reason); None otherwise. NaN fails both comparisons."""
+    kind = type(value)
+    if kind is float:
+        if 0.0 < value < 999_999_999.0:
+            return Decimal(repr(value)).quantize(_CENT)
+    elif kind is int and 0 < value < 999_999_999:
+        return Decimal(value).quantize(_CENT)
+    return None
+
+
+def _plain_holders(value, key: str) -> tuple[Holder, ...] | None:
+    """Holders of a non-empty list of objects, each either the holder or the usual ``{key: {...}}``
+    wrapper, when every holder was already read without anomaly from the same three published values;
+    None otherwise (the caller then uses ``_holders``)."""
+    if type(value) is not list or not value:
+        return None
+    holders = []
+    for item in value:
+        if type(item) is not dict:
+            return None
+        if len(item) == 1 and key in item:
+            item = item[key]
+            if type(item) is not dict or (len(item) == 1 and key in item):
+                return None
+        try:
+            holder = _PLAIN_HOLDERS.get((item.get("typeIdentifiant"), item.get("id"), item.get("denominationSociale")))
+        except TypeError:  # an unhashable value: not the usual shape
+            return None
+        if holder is None:
+            return None
+        if holder not in holders:
+            holders.append(holder)
+    return tuple(holders)
 
 
 _V2_ONLY = frozenset(
@@ -785,3 +1026,56 @@ def raw_identifiers(raw) -> tuple[str, str]:
 
 def raw_json(raw) -> str:
     return json.dumps(raw, ensure_ascii=False, default=str)
+
+
+def _plain_modifications(value) -> tuple[Modification, ...] | None:
+    """Modifications of a marché in the usual shape: a list of objects, each the modification or its
+    ``{"modification": {...}}`` wrapper, whose fields all take a fast path above (integers in range, dates
+    and holders already read, plain amounts and texts) and so give no anomaly; None otherwise (the caller
+    then uses ``_modifications``)."""
+    if type(value) is not list:
+        return None
+    parsed = []
+    for index, item in enumerate(value):
+        if type(item) is not dict:
+            return None
+        if len(item) == 1 and "modification" in item:
+            item = item["modification"]
+            if type(item) is not dict or (len(item) == 1 and "modification" in item):
+                return None
+        get = item.get
+        number = get("id")
+        if number is not None and not (type(number) is int and 0 <= number <= 2_000_000_000):
+            return None
+        published = get("datePublicationDonneesModification")
+        if published is not None:
+            published = _PLAUSIBLE_DATES.get(published) if type(published) is str else None
+            if published is None:
+                return None
+        notified = get("dateNotificationModification")
+        if notified is not None:
+            notified = _PLAUSIBLE_DATES.get(notified) if type(notified) is str else None
+            if notified is None:
+                return None
+        duration = get("dureeMois")
+        if duration is not None and not (type(duration) is int and 0 <= duration <= 2_000_000_000):
+            return None
+        amount = get("montant")
+        if amount is not None:
+            amount = _plain_amount(amount)
+            if amount is None:
+                return None
+        holders = get("titulaires")
+        if holders is not None:
+            holders = _plain_holders(holders, "titulaire")
+            if holders is None:
+                return None
+        text = get("objetModification")
+        if text is None:
+            text = ""
+        elif type(text) is str and (text.isascii() or not _TO_REPAIR.search(text)):
+            text = text.strip()
+        else:
+            return None
+        parsed.append((number, index, notified, published, duration, amount, holders, text))
+    return _ranked(parsed)
