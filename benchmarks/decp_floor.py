@@ -82,7 +82,6 @@ def insert(connection, table, rows):
 
 def postgres_floor(filled: str, empty: str) -> dict:
     import psycopg
-
     from psycopg.types.string import TextLoader
 
     with psycopg.connect(filled) as source:
