@@ -11,13 +11,11 @@ import csv
 import gc
 import hashlib
 import logging
-import queue
-import threading
 import time
 from collections import Counter
 from pathlib import Path
 
-from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from spaser.contracts.services import ContractLoader
@@ -87,11 +85,6 @@ def decp_import_file(
 
     try:
         with _bulk_session(), transaction.atomic():
-            if connection.vendor == "postgresql":
-                # Foreign keys checked by each statement rather than all at COMMIT: the checks then run in
-                # the writer's time (see _writer), while the next records are read.
-                with connection.cursor() as cursor:
-                    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             loader = ContractLoader(run=run, source_file=run.file_name, place_resolver=PlaceResolver())
 
             def store(batch, quarantine):
@@ -99,39 +92,38 @@ def decp_import_file(
                     QuarantinedRecord.objects.bulk_create(quarantine)
                 loader.load(batch)
 
-            with _writer(store) as write:
-                batch, quarantine = [], []
-                read = rejected = 0
-                for record in decp_source.iter_records(path, info, progress=report):
-                    read += 1
-                    counts["read"] = read
-                    try:
-                        row = decp.transform(record.data, kind=record.kind)
-                    except decp.RowRejected as exc:
-                        rejected += 1
-                        rejected_by_reason.update(set(exc.codes))
-                        buyer, external_id = decp.raw_identifiers(record.data)
-                        quarantine.append(
-                            QuarantinedRecord(
-                                run=run,
-                                file_name=run.file_name,
-                                position=record.position,
-                                kind=record.kind,
-                                buyer_siret=buyer,
-                                external_id=external_id,
-                                reasons=exc.reasons,
-                                raw=(record.text or decp.raw_json(record.data))[:QUARANTINE_RAW_MAX],
-                            )
+            batch, quarantine = [], []
+            read = rejected = 0
+            for record in decp_source.iter_records(path, info, progress=report):
+                read += 1
+                counts["read"] = read
+                try:
+                    row = decp.transform(record.data, kind=record.kind)
+                except decp.RowRejected as exc:
+                    rejected += 1
+                    rejected_by_reason.update(set(exc.codes))
+                    buyer, external_id = decp.raw_identifiers(record.data)
+                    quarantine.append(
+                        QuarantinedRecord(
+                            run=run,
+                            file_name=run.file_name,
+                            position=record.position,
+                            kind=record.kind,
+                            buyer_siret=buyer,
+                            external_id=external_id,
+                            reasons=exc.reasons,
+                            raw=(record.text or decp.raw_json(record.data))[:QUARANTINE_RAW_MAX],
                         )
-                        if len(quarantine) >= BATCH_SIZE:
-                            write([], quarantine)
-                            quarantine = []
-                        continue
-                    batch.append((record, row))
-                    if len(batch) >= BATCH_SIZE:
-                        write(batch, quarantine)
-                        batch, quarantine = [], []
-                write(batch, quarantine)
+                    )
+                    if len(quarantine) >= BATCH_SIZE:
+                        store([], quarantine)
+                        quarantine = []
+                    continue
+                batch.append((record, row))
+                if len(batch) >= BATCH_SIZE:
+                    store(batch, quarantine)
+                    batch, quarantine = [], []
+            store(batch, quarantine)
             counts["rejected"] = rejected
             counts.update(loader.stats.outcomes)
             _finish(run, counts, rejected_by_reason, loader.stats.anomalies)
@@ -159,60 +151,6 @@ def decp_import_file(
         run.rejected_count,
     )
     return run
-
-
-class _WriterThread:
-    """Applies the batches of one import in a second thread that shares the import's connection (and so its
-    transaction): while PostgreSQL stores batch N, the first thread reads and normalises batch N + 1. The
-    Python work stays on one core (the threads take turns); what runs meanwhile is the database server."""
-
-    def __init__(self, apply):
-        self.apply = apply
-        self.queue = queue.Queue(maxsize=2)  # memory: at most two batches waiting
-        self.error: BaseException | None = None
-        self.wrapper = connections[DEFAULT_DB_ALIAS]
-        self.thread = threading.Thread(target=self._run, name="decp-writer", daemon=True)
-
-    def start(self):
-        self.wrapper.inc_thread_sharing()
-        self.thread.start()
-
-    def _run(self):
-        connections[DEFAULT_DB_ALIAS] = self.wrapper  # this thread's ORM and cursors use the shared connection
-        while (item := self.queue.get()) is not None:
-            if self.error is None:
-                try:
-                    self.apply(*item)
-                except BaseException as exc:  # handed to the first thread, which rolls everything back
-                    self.error = exc
-
-    def submit(self, *item):
-        if self.error is not None:
-            raise self.error
-        self.queue.put(item)
-
-    def stop(self):
-        """Waits for the batches already handed over: the transaction is not ended under the writer."""
-        self.queue.put(None)
-        self.thread.join()
-        self.wrapper.dec_thread_sharing()
-
-
-@contextlib.contextmanager
-def _writer(apply):
-    """``write(batch, quarantine)``: on PostgreSQL through a writer thread (``_WriterThread``), elsewhere at once
-    (SQLite works inside this process: a second thread would only take a second core)."""
-    if connection.vendor != "postgresql":
-        yield apply
-        return
-    writer = _WriterThread(apply)
-    writer.start()
-    try:
-        yield writer.submit
-    finally:
-        writer.stop()
-    if writer.error is not None:
-        raise writer.error
 
 
 @contextlib.contextmanager
