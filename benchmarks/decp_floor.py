@@ -1,23 +1,22 @@
-"""What storing DECP records costs the database alone: the floor under the import's throughput.
+"""What storing DECP records costs PostgreSQL alone: the floor under the import's throughput.
 
 The rows an import wrote (contracts, holders, modifications, and what they refer to) are read back from a
-database filled by ``benchmarks/decp_import.py``, held in memory, then written again into a fresh migrated
-database, in one transaction, the way the import writes them (SQLite: ``executemany`` of prepared rows with
-the import's PRAGMAs; PostgreSQL: ``COPY``), with no reading or normalising of records. The reading of the
-file alone (the import's JSON scanner) is timed too. Their sum bounds what any import of these records
-into this schema can reach on one core. Not part of the test suite; results go in docs/benchmarks.md.
+PostgreSQL database filled by ``benchmarks/decp_import.py``, held in memory, then written again into a fresh
+migrated database, in one transaction, the way the import writes them (``COPY``), with no reading or
+normalising of records. The reading of the file alone (the import's JSON scanner) is timed too. Their sum
+bounds what any import of these records into this schema can reach. Not part of the test suite; results go
+in docs/benchmarks.md.
 
-    .venv/bin/python benchmarks/decp_floor.py --records 100000 --databases sqlite postgres
+SQLite is not measured here: replaying its rows with ``executemany`` from a separate connection took more CPU
+(89 µs per contract) than the whole import (74 µs), so that replay is no floor.
 
-Run ``benchmarks/decp_import.py`` for the same size and databases first (it leaves the filled databases in
---workdir).
+    .venv/bin/python benchmarks/decp_import.py --records 100000 --databases postgres
+    .venv/bin/python benchmarks/decp_floor.py --records 100000
 """
 
 import argparse
 import os
-import re
 import resource
-import sqlite3
 import sys
 import tempfile
 import time
@@ -51,33 +50,6 @@ def read_floor(path: Path) -> tuple[int, float]:
     for _ in decp_source.iter_records(path, info):
         count += 1
     return count, cpu() - start
-
-
-def sqlite_floor(filled: Path, empty: Path) -> dict:
-    source = sqlite3.connect(filled)
-    rows = {table: source.execute(f'SELECT * FROM "{table}"').fetchall() for table in REFERENCED + WRITTEN}
-    target = sqlite3.connect(empty, isolation_level=None)
-    # As Django's backend: REGEXP is a Python function (CHECK on the buyer SIRET), foreign keys enforced.
-    target.create_function("REGEXP", 2, lambda p, s: s is not None and re.search(p, s) is not None, deterministic=True)
-    for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON", "cache_size=-65536"):
-        target.execute(f"PRAGMA {pragma}")
-    target.execute("BEGIN IMMEDIATE")
-    for table in REFERENCED:
-        target.execute(f'DELETE FROM "{table}"')
-        insert(target, table, rows[table])
-    target.execute("COMMIT")
-    target.execute("BEGIN IMMEDIATE")
-    start, wall = cpu(), time.perf_counter()
-    for table in WRITTEN:
-        insert(target, table, rows[table])
-    target.execute("COMMIT")
-    return {"cpu": cpu() - start, "wall": time.perf_counter() - wall, "contracts": len(rows[WRITTEN[0]])}
-
-
-def insert(connection, table, rows):
-    if rows:
-        marks = ", ".join(["?"] * len(rows[0]))
-        connection.executemany(f'INSERT INTO "{table}" VALUES ({marks})', rows)
 
 
 def postgres_floor(filled: str, empty: str) -> dict:
@@ -120,7 +92,7 @@ def server_cpu(pid: int) -> float:
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, default=100_000)
-    parser.add_argument("--databases", nargs="+", default=["sqlite"], choices=["sqlite", "postgres"])
+    parser.add_argument("--databases", nargs="+", default=["postgres"], choices=["postgres"])
     parser.add_argument("--format", choices=["2019", "2024"], default="2024")
     parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "spaser-bench")
     args = parser.parse_args(argv)
@@ -128,14 +100,9 @@ def main(argv=None):
     print(f"# uptime : {os.getloadavg()}", flush=True)
     for database in args.databases:
         tag = f"{database}-{args.records}"
-        for stale in args.workdir.glob(f"floor-{tag}.sqlite3*"):
-            stale.unlink()  # a fresh database each time
         env = prepare_database(database, args.workdir, f"floor-{tag}")
-        if database == "sqlite":
-            figures = sqlite_floor(args.workdir / f"{tag}.sqlite3", args.workdir / f"floor-{tag}.sqlite3")
-        else:
-            base = os.environ.get("PG_URL", "postgres://postgres@127.0.0.1:5432")
-            figures = postgres_floor(f"{base}/spaser_bench_{tag}".replace("-", "_"), env["DATABASE_URL"])
+        base = os.environ.get("PG_URL", "postgres://postgres@127.0.0.1:5432")
+        figures = postgres_floor(f"{base}/spaser_bench_{tag}".replace("-", "_"), env["DATABASE_URL"])
         per = figures["contracts"]
         line = f"{database}: {per} marchés réécrits, CPU {figures['cpu']:.1f} s"
         line += f" ({figures['cpu'] / per * 1e6:.0f} µs/marché)"
