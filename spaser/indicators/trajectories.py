@@ -75,18 +75,11 @@ def _reaches(value: Decimal, goal: Decimal, decreasing: bool) -> bool:
 
 
 def indicator_status(*, value, year, targets, points, decreasing=False) -> Status | None:
-    """Status of a value for ``year``; None when the indicator has no target (nothing to compare with)."""
-    if not targets:
-        return None
-    if value is None:
-        return Status.NO_DATA
-    target = current_target(targets, year)
-    if _reaches(value, target.value, decreasing):
-        return Status.REACHED
-    expected = expected_value(points, year)
-    if expected is not None and _reaches(value, expected, decreasing):
-        return Status.ON_TRACK
-    return Status.LATE
+    """Status of a value for ``year``; None when the indicator has no target (nothing to compare with). A
+    period of one year: the target in force that year, the value expected on the trajectory that year."""
+    return period_status(
+        value=value, first_year=year, last_year=year, targets=targets, points=points, decreasing=decreasing
+    )
 
 
 def mean_expected(points: list[Point], first_year: int, last_year: int) -> Decimal | None:
