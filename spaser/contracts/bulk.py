@@ -5,39 +5,14 @@ so the same code writes to SQLite and PostgreSQL. Used only inside the import's 
 """
 
 import datetime as dt
-import json
 from decimal import Decimal
 
 from django.db import connection, models
 
 
 def _json_converter(field):
-    if connection.vendor == "sqlite":
-        # What Django's SQLite backend does (json.dumps with the field's encoder), without its call chain.
-        dumps = json.JSONEncoder(ensure_ascii=True).encode if field.encoder is None else field.encoder().encode
-        memo: dict[tuple, str] = {}
-
-        def convert(value):
-            if value is None:
-                return None
-            if type(value) is list and len(value) <= 4 and all(type(item) is str for item in value):
-                key = tuple(value)  # short lists of labels repeat: encode each once
-                encoded = memo.get(key)
-                if encoded is None:
-                    encoded = dumps(value)
-                    if len(memo) < 10_000:
-                        memo[key] = encoded
-                return encoded
-            return dumps(value)
-
-        return convert
-
-    def convert_postgresql(value):
-        if value is None:
-            return None
-        return field.get_db_prep_save(value, connection)
-
-    return convert_postgresql
+    """The field's own preparation (the hot paths give JSON already encoded, through ``prepared`` inserters)."""
+    return lambda value: None if value is None else field.get_db_prep_save(value, connection)
 
 
 def _memo(convert):

@@ -93,14 +93,12 @@ def decp_import_file(
                 loader.load(batch)
 
             batch, quarantine = [], []
-            read = rejected = 0
             for record in decp_source.iter_records(path, info, progress=report):
-                read += 1
-                counts["read"] = read
+                counts["read"] += 1
                 try:
                     row = decp.transform(record.data, kind=record.kind)
                 except decp.RowRejected as exc:
-                    rejected += 1
+                    counts["rejected"] += 1
                     rejected_by_reason.update(set(exc.codes))
                     buyer, external_id = decp.raw_identifiers(record.data)
                     quarantine.append(
@@ -124,7 +122,6 @@ def decp_import_file(
                     store(batch, quarantine)
                     batch, quarantine = [], []
             store(batch, quarantine)
-            counts["rejected"] = rejected
             counts.update(loader.stats.outcomes)
             _finish(run, counts, rejected_by_reason, loader.stats.anomalies)
             if dry_run:
