@@ -1,3 +1,5 @@
+import json
+
 from django.db import models
 from django.db.models import Q
 
@@ -23,8 +25,8 @@ class ContractQuerySet(models.QuerySet):
 class Contract(TimeStampedModel):
     """A contract (marché or concession) as published in the DECP, merged across publications.
 
-    One record per (buyer SIRET, published id). ``raw`` keeps the latest publication as received, so the
-    import loses nothing the normaliser did not understand.
+    One record per (buyer SIRET, published id). ``raw`` keeps the text of the latest publication as received,
+    so the import loses nothing the normaliser did not understand.
     """
 
     kind = models.CharField("type de contrat", max_length=12, choices=enums.ContractKind.choices)
@@ -138,7 +140,10 @@ class Contract(TimeStampedModel):
         db_index=False,  # only read through the contract; deleting a journal entry is rare
     )
     content_hash = models.CharField("empreinte du contenu", max_length=32)
-    raw = models.JSONField("publication d'origine")
+    # The text of the latest publication exactly as published (JSON files; the record converted to JSON for
+    # XML files), not a parsed copy: key order, number spelling and every unknown field stay as they were,
+    # and neither database re-parses 2 KB of JSON per contract on import (docs/adr/0002).
+    raw = models.TextField("publication d'origine")
 
     objects = ContractQuerySet.as_manager()
 
@@ -197,6 +202,11 @@ class Contract(TimeStampedModel):
 
     def price_type_labels(self) -> list[str]:
         return [enums.PriceType(value).label for value in self.price_types if value in enums.PriceType.values]
+
+    @property
+    def raw_data(self) -> dict:
+        """The latest publication, decoded."""
+        return json.loads(self.raw)
 
 
 class ContractHolder(models.Model):

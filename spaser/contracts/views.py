@@ -70,7 +70,7 @@ def contract_detail_view(request, pk):
             "contract": contract,
             "holders": contract.holders.select_related("supplier", "establishment").order_by("rank"),
             "modifications": contract.modifications.order_by("rank"),
-            "raw_json": json.dumps(contract.raw, ensure_ascii=False, indent=2),
+            "raw_json": json.dumps(contract.raw_data, ensure_ascii=False, indent=2),
             "project_link": _project_link(request, contract),
         },
     )

@@ -1,4 +1,5 @@
 import datetime as dt
+import json
 from decimal import Decimal
 
 import factory
@@ -51,7 +52,7 @@ class ContractFactory(factory.django.DjangoModelFactory):
     sources = factory.LazyFunction(lambda: ["test"])
     source_file = "test.json"
     content_hash = factory.Sequence(lambda n: f"{n:032x}")
-    raw = factory.LazyFunction(lambda: {"id": "x"})
+    raw = factory.LazyFunction(lambda: json.dumps({"id": "x"}))
 
 
 class ContractHolderFactory(factory.django.DjangoModelFactory):

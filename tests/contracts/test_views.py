@@ -1,5 +1,6 @@
 import csv
 import io
+import json
 from decimal import Decimal
 
 import pytest
@@ -79,7 +80,9 @@ def test_exports_follow_the_filters(reader):
 
 
 def test_detail_shows_holders_modifications_and_origin(reader):
-    contract = ContractFactory(object="Entretien", social=True, raw={"objet": "Entretien", "extra": "conservé"})
+    contract = ContractFactory(
+        object="Entretien", social=True, raw=json.dumps({"objet": "Entretien", "extra": "conservé"})
+    )
     ContractHolderFactory(contract=contract, supplier=SupplierFactory(name="Jardins & Cie"))
     contract.modifications.create(rank=1, number=1, amount=Decimal("5000"), published_on="2024-06-01")
     response = reader.get(reverse("contracts:detail", args=[contract.pk]))

@@ -292,7 +292,7 @@ def test_publications_of_one_contract_from_several_sources_are_merged(tmp_path, 
     contract = Contract.objects.get(external_id="1")
     assert contract.sources == ["plateforme-a", "plateforme-b", "plateforme-c"]
     assert contract.modification_count == 2 and contract.current_amount == Decimal("150000.00")
-    assert contract.raw["source"] == "plateforme-c"
+    assert contract.raw_data["source"] == "plateforme-c"
     assert list(contract.modifications.values_list("number", flat=True)) == [1, 2]
     assert Contract.objects.get(external_id="2").sources == ["plateforme-a"]
 
@@ -310,3 +310,16 @@ def test_contract_ids_taken_by_an_import_never_collide_with_later_writes(tmp_pat
     ids = list(Contract.objects.values_list("pk", flat=True))
     assert len(set(ids)) == 6 and created.pk not in ids  # a deleted contract's id is not given again
     assert ContractHolder.objects.filter(contract__external_id="5").exists()
+
+
+def test_the_publication_is_kept_exactly_as_published(tmp_path, geo_cvl):
+    """Key order, number spelling, spacing, escapes and unknown fields: the stored text is the record's own."""
+    record = json.dumps(market(id="exact"), ensure_ascii=False, indent=1)
+    record = record.replace('"objet"', '"champInconnu": 1.50E2, "objet"', 1).replace("\n", "\n  ")
+    path = tmp_path / "exact.json"
+    path.write_text('{"marches": {"marche": [\n  ' + record + "\n]}}", encoding="utf-8")
+    run = decp_import_file(path=path)
+    assert run.created_count == 1, run.error
+    contract = Contract.objects.get(external_id="exact")
+    assert contract.raw == record
+    assert contract.raw_data["champInconnu"] == 150.0

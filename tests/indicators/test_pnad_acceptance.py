@@ -69,7 +69,7 @@ def _put(values, rows, key, count_flag):
 def expected_values():
     """{(buyer siret, year): {key: (value, record count)}} computed from the raw JSON only."""
     quarantined = set(QuarantinedRecord.objects.values_list("buyer_siret", "external_id"))
-    kept = {(c.buyer_siret, c.external_id): c.raw for c in Contract.objects.filter(kind="market")}
+    kept = {(c.buyer_siret, c.external_id): c.raw_data for c in Contract.objects.filter(kind="market")}
     buckets = defaultdict(list)
     for key, records in raw_markets().items():
         if key in quarantined:
