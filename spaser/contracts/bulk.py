@@ -4,10 +4,11 @@ Values are adapted with the database backend's own adapters (dates, decimals, JS
 so the same code writes to SQLite and PostgreSQL. Used only inside the import's transaction.
 """
 
+import contextlib
 import datetime as dt
 from decimal import Decimal
 
-from django.db import connection, models
+from django.db import DatabaseError, IntegrityError, connection, models, transaction
 
 
 def _json_converter(field):
@@ -298,3 +299,125 @@ def select_pairs(model, key_columns: list[str], value_columns: list[str], keys) 
             cursor.execute(sql, [value for key in chunk for value in key] if width > 1 else chunk)
             found.extend(cursor.fetchall())
     return found
+
+
+class ReferenceChecks:
+    """PostgreSQL: the foreign keys of rows written in bulk checked once, set-based, before the import commits,
+    instead of by one trigger call per row and per key (docs/adr/0003).
+
+    ``root`` is the model whose rows are written with explicit ids (contracts); ``children`` the models whose
+    rows hang from it by ``child_key`` (holders and modifications). Inside ``suspended()``, the session runs
+    with ``session_replication_role = replica``: PostgreSQL neither checks nor queues the foreign-key
+    triggers of what it writes there. ``record()`` keeps every root id the written rows carry, ``verify()``
+    then checks every foreign key of those rows in one pass per table and takes the same row locks the
+    triggers would have taken (``FOR KEY SHARE``), so that no referenced row can be deleted before the commit.
+    A missing reference raises ``IntegrityError``, and the whole import rolls back.
+
+    Used only when it is safe and allowed: PostgreSQL, inside a transaction, the role may set the parameter
+    (superuser, or ``GRANT SET ON PARAMETER session_replication_role``), and the tables have no trigger but
+    the foreign keys' own (a trigger of ours would be skipped too). Otherwise ``active`` is False and every
+    method does nothing: the usual deferred checks at COMMIT apply."""
+
+    written_table = "bulk_written_ids"
+
+    def __init__(self, root, children: list[tuple[type[models.Model], str]]):
+        self.root = root
+        self.children = children
+        tables = [root._meta.db_table, *(model._meta.db_table for model, _ in children)]
+        self.active = _replica_allowed(tables)
+        if self.active:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"CREATE TEMPORARY TABLE IF NOT EXISTS {self.written_table} (id bigint NOT NULL) ON COMMIT DROP"
+                )
+                cursor.execute(f"TRUNCATE {self.written_table}")
+
+    @contextlib.contextmanager
+    def suspended(self):
+        if not self.active:
+            yield
+            return
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL session_replication_role = replica")
+        yield  # on an exception the transaction rolls back, and the setting with it
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL session_replication_role = origin")
+
+    def record(self, ids) -> None:
+        """Root ids carried by rows written inside ``suspended()``: their own ids and their children's keys."""
+        if not self.active:
+            return
+        with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {self.written_table} (id) FROM STDIN") as copy:
+            for pk in set(ids):
+                copy.write_row((pk,))
+
+    def verify(self) -> None:
+        if not self.active:
+            return
+        quote = connection.ops.quote_name
+        root_table, root_pk = quote(self.root._meta.db_table), quote(self.root._meta.pk.column)
+        written = f"(SELECT id FROM {self.written_table})"
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {self.written_table}")
+            # Every root id a written row carries exists (the children's key to the root included); these rows
+            # were inserted or updated by this transaction: no other one can delete them before it commits.
+            cursor.execute(
+                f"SELECT DISTINCT w.id FROM {self.written_table} AS w "
+                f"WHERE NOT EXISTS (SELECT 1 FROM {root_table} AS t WHERE t.{root_pk} = w.id) LIMIT 5"
+            )
+            missing = [row[0] for row in cursor.fetchall()]
+            if missing:
+                raise IntegrityError(f"{self.root._meta.db_table} : identifiants introuvables {missing}")
+            scopes = [(self.root, f"t.{root_pk} IN {written}", None)]
+            scopes += [
+                (model, f"t.{quote(model._meta.get_field(key).column)} IN {written}", key)
+                for model, key in self.children
+            ]
+            for model, scope, root_key in scopes:
+                keys = [f for f in model._meta.concrete_fields if f.is_relation and f.name != root_key]
+                if keys:
+                    self._verify_keys(cursor, model, keys, scope)
+
+    @staticmethod
+    def _verify_keys(cursor, model, keys, scope) -> None:
+        """One pass over the written rows of ``model`` gathers the distinct values of each foreign key; each
+        referenced table then locks the rows it holds of them, and must hold them all."""
+        quote = connection.ops.quote_name
+        gathered = ", ".join(
+            f"array_agg(DISTINCT t.{quote(f.column)}) FILTER (WHERE t.{quote(f.column)} IS NOT NULL)" for f in keys
+        )
+        cursor.execute(f"SELECT {gathered} FROM {quote(model._meta.db_table)} AS t WHERE {scope}")
+        for field, values in zip(keys, cursor.fetchone(), strict=True):
+            if not values:
+                continue
+            target = field.target_field
+            table, column = quote(target.model._meta.db_table), quote(target.column)
+            cursor.execute(f"SELECT {column} FROM {table} WHERE {column} = ANY(%s) FOR KEY SHARE OF {table}", [values])
+            held = {row[0] for row in cursor.fetchall()}
+            if len(held) != len(values):
+                missing = sorted(set(values) - held)[:5]
+                raise IntegrityError(
+                    f"{model._meta.db_table}.{field.column} : références introuvables dans "
+                    f"{target.model._meta.db_table} {missing}"
+                )
+
+
+def _replica_allowed(tables: list[str]) -> bool:
+    if connection.vendor != "postgresql" or not connection.in_atomic_block:
+        return False
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('session_replication_role')")
+        if cursor.fetchone()[0] != "origin":
+            return False
+        cursor.execute(
+            "SELECT count(*) FROM pg_trigger WHERE tgrelid = ANY(%s::regclass[]) AND NOT tgisinternal", [tables]
+        )
+        if cursor.fetchone()[0]:
+            return False
+        try:
+            with transaction.atomic():  # a savepoint: a refusal must not abort the import's transaction
+                cursor.execute("SET LOCAL session_replication_role = replica")
+                cursor.execute("SET LOCAL session_replication_role = origin")
+        except DatabaseError:
+            return False
+    return True

@@ -9,6 +9,7 @@ Outcome of each row (the import journal adds them up: read = created + updated +
   its source is recorded; its content replaces the stored one only if it is newer.
 """
 
+import contextlib
 import datetime as dt
 import functools
 import json
@@ -22,7 +23,7 @@ from django.utils.text import slugify
 from spaser.accounts.enums import OrganisationKind
 from spaser.accounts.models import Organisation
 from spaser.contracts import enums
-from spaser.contracts.bulk import Inserter, select_pairs
+from spaser.contracts.bulk import Inserter, ReferenceChecks, select_pairs
 from spaser.contracts.models import Contract, ContractHolder, ContractModification
 from spaser.suppliers.services import SupplierRegistry
 
@@ -115,8 +116,16 @@ def _version(last_published_on, modification_count, content_hash) -> tuple:
 class ContractLoader:
     """Upserts batches of rows inside the caller's transaction; caches ids of buyers and suppliers."""
 
-    def __init__(self, *, run, source_file: str, place_resolver, family_resolver=None):
+    def __init__(self, *, run, source_file: str, place_resolver, family_resolver=None, set_based_checks=False):
+        """``set_based_checks``: on PostgreSQL, the foreign keys of the contracts, holders and modifications
+        written are checked once, by ``finish()``, instead of row by row (``bulk.ReferenceChecks``); the caller
+        must then call ``finish()`` before its transaction commits."""
         self.run = run
+        self.references = (
+            ReferenceChecks(Contract, [(ContractHolder, "contract"), (ContractModification, "contract")])
+            if set_based_checks
+            else None
+        )
         self.source_file = source_file[:255]
         self.places = place_resolver
         self.family_resolver = family_resolver or _resolve_families
@@ -245,22 +254,31 @@ class ContractLoader:
                     sources_only[key] = current
 
         ids = {}
-        if to_create:
-            created_at = self.now_db
-            inserted = _contract_inserter().insert([key + values + (created_at,) for key, values in to_create.items()])
-            ids.update({(siret, external_id): pk for pk, siret, external_id in inserted})
         if to_update:
             ids.update({key: contract_id for key, (_, contract_id) in to_update.items()})
             updated_ids = [contract_id for _, contract_id in to_update.values()]
             ContractHolder.objects.filter(contract_id__in=updated_ids).delete()
             ContractModification.objects.filter(contract_id__in=updated_ids).delete()
-            _contract_updater().update([values + (contract_id,) for values, contract_id in to_update.values()])
+        with self._unchecked() as written:
+            if to_create:
+                created_at = self.now_db
+                inserted = _contract_inserter().insert(
+                    [key + values + (created_at,) for key, values in to_create.items()]
+                )
+                ids.update({(siret, external_id): pk for pk, siret, external_id in inserted})
+            if to_update:
+                _contract_updater().update([values + (contract_id,) for values, contract_id in to_update.values()])
+            written.extend(ids.values())
+            self._write_children(children, ids, written)
         if sources_only:
             Contract.objects.bulk_update(
                 [Contract(id=v["id"], sources=v["sources"], import_run_id=run_id) for v in sources_only.values()],
                 ["sources", "import_run"],
                 batch_size=500,
             )
+
+    def _write_children(self, children, ids, written) -> None:
+        """Holders and modifications of the contracts just written; ``written`` gets the contract ids they carry."""
         holders, modifications = [], []
         for key, row in children.items():
             contract_id = ids[key]
@@ -281,8 +299,26 @@ class ContractLoader:
             )
         if holders:
             _holder_inserter().insert(holders)
+            written.extend(holder[0] for holder in holders)
         if modifications:
             _modification_inserter().insert(modifications)
+            written.extend(modification[0] for modification in modifications)
+
+    @contextlib.contextmanager
+    def _unchecked(self):
+        """Writes whose foreign keys ``finish()`` checks (set-based checks), or checked as usual (otherwise)."""
+        written: list[int] = []
+        if self.references is None:
+            yield written
+            return
+        with self.references.suspended():
+            yield written
+        self.references.record(written)
+
+    def finish(self) -> None:
+        """Checks the foreign keys of everything written (set-based checks); call it before the commit."""
+        if self.references is not None:
+            self.references.verify()
 
     @staticmethod
     def _set_sources(to_create, to_update, key, sources):

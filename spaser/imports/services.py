@@ -85,7 +85,9 @@ def decp_import_file(
 
     try:
         with _bulk_session(), transaction.atomic():
-            loader = ContractLoader(run=run, source_file=run.file_name, place_resolver=PlaceResolver())
+            loader = ContractLoader(
+                run=run, source_file=run.file_name, place_resolver=PlaceResolver(), set_based_checks=True
+            )
 
             def store(batch, quarantine):
                 if quarantine:
@@ -122,6 +124,7 @@ def decp_import_file(
                     store(batch, quarantine)
                     batch, quarantine = [], []
             store(batch, quarantine)
+            loader.finish()
             counts.update(loader.stats.outcomes)
             _finish(run, counts, rejected_by_reason, loader.stats.anomalies)
             if dry_run:
