@@ -6,6 +6,7 @@ so the same code writes to SQLite and PostgreSQL. Used only inside the import's 
 
 import contextlib
 import datetime as dt
+import json
 from decimal import Decimal
 
 from django.db import DatabaseError, IntegrityError, connection, models, transaction
@@ -258,6 +259,7 @@ def _reserve_sqlite_ids(table: str, pk_column: str, count: int) -> range:
 
 
 SELECT_CHUNK = 500
+_dumps = json.JSONEncoder().encode
 
 
 def select_pairs(model, key_columns: list[str], value_columns: list[str], keys) -> list[tuple]:
@@ -272,15 +274,16 @@ def select_pairs(model, key_columns: list[str], value_columns: list[str], keys) 
     table = quote(model._meta.db_table)
     selected = ", ".join(quote(c) for c in value_columns)
     if connection.vendor == "postgresql":
-        # One array parameter per key column: psycopg's client-side binding parses long lists slowly.
-        arrays = ", ".join(["%s::text[]"] * width)
+        # One JSON array per key column, zipped by ROWS FROM: psycopg dumps a list of strings as an array
+        # literal in Python (3 ms per thousand keys), the JSON encoder in C (0.4 ms).
+        arrays = ", ".join(["json_array_elements_text(%s::json)"] * width)
         names = ", ".join(f"k{i}" for i in range(1, width + 1))
         on = " AND ".join(f"t.{quote(c)} = k.k{i}" for i, c in enumerate(key_columns, 1))
         selected = ", ".join(f"t.{quote(c)}" for c in value_columns)
-        sql = f"SELECT {selected} FROM unnest({arrays}) AS k({names}) JOIN {table} AS t ON {on}"
+        sql = f"SELECT {selected} FROM ROWS FROM ({arrays}) AS k({names}) JOIN {table} AS t ON {on}"
         with connection.cursor() as cursor:
-            columns = [list(column) for column in zip(*keys, strict=True)] if width > 1 else [keys]
-            cursor.execute(sql, columns)
+            columns = list(zip(*keys, strict=True)) if width > 1 else [keys]
+            cursor.execute(sql, [_dumps(list(column)) for column in columns])
             return cursor.fetchall()
     if width > 1:
         # A join on a VALUES list: SQLite plans a row-value "IN (VALUES ...)" as a scan of the whole index.

@@ -88,42 +88,10 @@ def decp_import_file(
             loader = ContractLoader(
                 run=run, source_file=run.file_name, place_resolver=PlaceResolver(), set_based_checks=True
             )
-
-            def store(batch, quarantine):
+            for batch, quarantine in _decp_batches(path, info, run, counts, rejected_by_reason, report):
                 if quarantine:
                     QuarantinedRecord.objects.bulk_create(quarantine)
                 loader.load(batch)
-
-            batch, quarantine = [], []
-            for record in decp_source.iter_records(path, info, progress=report):
-                counts["read"] += 1
-                try:
-                    row = decp.transform(record.data, kind=record.kind)
-                except decp.RowRejected as exc:
-                    counts["rejected"] += 1
-                    rejected_by_reason.update(set(exc.codes))
-                    buyer, external_id = decp.raw_identifiers(record.data)
-                    quarantine.append(
-                        QuarantinedRecord(
-                            run=run,
-                            file_name=run.file_name,
-                            position=record.position,
-                            kind=record.kind,
-                            buyer_siret=buyer,
-                            external_id=external_id,
-                            reasons=exc.reasons,
-                            raw=(record.text or decp.raw_json(record.data))[:QUARANTINE_RAW_MAX],
-                        )
-                    )
-                    if len(quarantine) >= BATCH_SIZE:
-                        store([], quarantine)
-                        quarantine = []
-                    continue
-                batch.append((record, row))
-                if len(batch) >= BATCH_SIZE:
-                    store(batch, quarantine)
-                    batch, quarantine = [], []
-            store(batch, quarantine)
             loader.finish()
             counts.update(loader.stats.outcomes)
             _finish(run, counts, rejected_by_reason, loader.stats.anomalies)
@@ -151,6 +119,41 @@ def decp_import_file(
         run.rejected_count,
     )
     return run
+
+
+def _decp_batches(path, info, run, counts, rejected_by_reason, report):
+    """(records and rows, quarantined records) of each batch of the file: reading and normalising only, no
+    database access. Counts ``read`` and the rejections."""
+    batch, quarantine = [], []
+    for record in decp_source.iter_records(path, info, progress=report):
+        counts["read"] += 1
+        try:
+            row = decp.transform(record.data, kind=record.kind)
+        except decp.RowRejected as exc:
+            counts["rejected"] += 1
+            rejected_by_reason.update(set(exc.codes))
+            buyer, external_id = decp.raw_identifiers(record.data)
+            quarantine.append(
+                QuarantinedRecord(
+                    run=run,
+                    file_name=run.file_name,
+                    position=record.position,
+                    kind=record.kind,
+                    buyer_siret=buyer,
+                    external_id=external_id,
+                    reasons=exc.reasons,
+                    raw=(record.text or decp.raw_json(record.data))[:QUARANTINE_RAW_MAX],
+                )
+            )
+            if len(quarantine) >= BATCH_SIZE:
+                yield [], quarantine
+                quarantine = []
+            continue
+        batch.append((record, row))
+        if len(batch) >= BATCH_SIZE:
+            yield batch, quarantine
+            batch, quarantine = [], []
+    yield batch, quarantine
 
 
 @contextlib.contextmanager
