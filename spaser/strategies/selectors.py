@@ -8,6 +8,7 @@ from django.db.models import Max, Q
 from django.utils import timezone
 
 from spaser.accounts.models import Direction
+from spaser.contracts.enums import ContractKind
 from spaser.contracts.matching import Candidate, consideration_disagreements, contract_match_candidates
 from spaser.contracts.models import Contract
 from spaser.referentiel.enums import BuyerKind, Dimension
@@ -411,8 +412,9 @@ def threshold_on(periods: list[ThresholdPeriod], day: datetime.date | None) -> D
 
 
 def form_required_q(organisation=None, *, periods: list[ThresholdPeriod] | None = None) -> Q:
-    """Contracts that needed a purchase form: their initial amount (€ HT) reaches the form threshold in force at
-    their notification date for `organisation` (today's for a contract not notified yet).
+    """Contracts that needed a purchase form: markets (a concession is no purchase: the form does not apply to
+    it) whose initial amount (€ HT) reaches the form threshold in force at their notification date for
+    `organisation` (today's for a contract not notified yet).
 
     The one rule of the platform for "a form was required": the reconciliation report's "marchés sans fiche" and
     the coverage indicator (`strategies.validated_form_coverage`) both filter with it. One OR-branch per period of
@@ -428,7 +430,7 @@ def form_required_q(organisation=None, *, periods: list[ThresholdPeriod] | None 
         if period.end is not None:
             part &= Q(notified_on__lte=period.end)
         condition |= part
-    return condition
+    return Q(kind=ContractKind.MARKET) & condition
 
 
 def reconciliation_years(organisation) -> list[int]:

@@ -6,6 +6,7 @@ from decimal import Decimal as D
 
 import pytest
 
+from spaser.contracts.enums import ContractKind
 from spaser.indicators import registry
 from spaser.indicators.enums import ScopeKind
 from spaser.indicators.models import IndicatorValue
@@ -109,6 +110,9 @@ def test_coverage_and_the_report_judge_each_contract_by_the_threshold_of_its_not
     covered = market(dt.date(2024, 3, 1), 45000)
     _link(_form(organisation), covered)
     _link(_form(organisation), market(dt.date(2025, 1, 1), 50000))  # linked, but no form was required
+    concession = market(dt.date(2024, 6, 1), 900000)
+    concession.kind = ContractKind.CONCESSION  # no purchase: neither side asks a form for it
+    concession.save(update_fields=["kind"])
     results = registry.get(COVERAGE).compute(organisation, [2024, 2025])
     assert (results[2024].numerator, results[2024].denominator) == (D(1), D(3))
     assert (results[2025].numerator, results[2025].denominator) == (D(0), D(1))

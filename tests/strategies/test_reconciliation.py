@@ -10,6 +10,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from spaser.accounts.enums import Role
+from spaser.contracts.enums import ContractKind
 from spaser.strategies import selectors
 from spaser.strategies.enums import ClauseDimension, CriterionKind, ProjectState
 from spaser.strategies.models import AwardCriterion, Clause, ProjectContract
@@ -138,6 +139,8 @@ def test_contracts_above_the_form_threshold_without_a_form(organisation):
     no_current = ContractFactory(buyer=organisation, current_amount=None, initial_amount=D(50000))
     link(awarded(organisation), ContractFactory(buyer=organisation, current_amount=D(900000)))
     ContractFactory(buyer=OrganisationFactory(), current_amount=D(900000))
+    # A concession is no purchase: no purchase form is asked for it, as the coverage indicator counts.
+    ContractFactory(buyer=organisation, kind=ContractKind.CONCESSION, initial_amount=D(900000))
     report = selectors.reconciliation(organisation)
     assert report.form_threshold == D(40000)
     assert {line.contract for line in report.uncovered} == {uncovered, no_current}
