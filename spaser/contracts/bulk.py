@@ -259,7 +259,8 @@ def _reserve_sqlite_ids(table: str, pk_column: str, count: int) -> range:
 
 
 SELECT_CHUNK = 500
-_dumps = json.JSONEncoder().encode
+# JSON as both backends' JSONField writes it (json.dumps, ASCII-escaped): stored text stays the same.
+json_text = json.JSONEncoder().encode
 
 
 def select_pairs(model, key_columns: list[str], value_columns: list[str], keys) -> list[tuple]:
@@ -283,7 +284,7 @@ def select_pairs(model, key_columns: list[str], value_columns: list[str], keys) 
         sql = f"SELECT {selected} FROM ROWS FROM ({arrays}) AS k({names}) JOIN {table} AS t ON {on}"
         with connection.cursor() as cursor:
             columns = list(zip(*keys, strict=True)) if width > 1 else [keys]
-            cursor.execute(sql, [_dumps(list(column)) for column in columns])
+            cursor.execute(sql, [json_text(list(column)) for column in columns])
             return cursor.fetchall()
     if width > 1:
         # A join on a VALUES list: SQLite plans a row-value "IN (VALUES ...)" as a scan of the whole index.
@@ -309,9 +310,10 @@ class ReferenceChecks:
     instead of by one trigger call per row and per key (docs/adr/0003).
 
     ``root`` is the model whose rows are written with explicit ids (contracts); ``children`` the models whose
-    rows hang from it by ``child_key`` (holders and modifications). Inside ``suspended()``, the session runs
+    rows hang from it by ``child_key`` (holders and modifications). Inside ``writing()``, the session runs
     with ``session_replication_role = replica``: PostgreSQL neither checks nor queues the foreign-key
-    triggers of what it writes there. ``record()`` keeps every root id the written rows carry, ``verify()``
+    triggers of what it writes there. ``writing()`` brackets those writes and keeps every root id the written
+    rows carry; ``verify()``
     then checks every foreign key of those rows in one pass per table and takes the same row locks the
     triggers would have taken (``FOR KEY SHARE``), so that no referenced row can be deleted before the commit.
     A missing reference raises ``IntegrityError``, and the whole import rolls back.
@@ -323,11 +325,11 @@ class ReferenceChecks:
 
     written_table = "bulk_written_ids"
 
-    def __init__(self, root, children: list[tuple[type[models.Model], str]]):
+    def __init__(self, root, children: list[tuple[type[models.Model], str]], *, enabled: bool = True):
         self.root = root
         self.children = children
         tables = [root._meta.db_table, *(model._meta.db_table for model, _ in children)]
-        self.active = _replica_allowed(tables)
+        self.active = enabled and _replica_allowed(tables)
         if self.active:
             with connection.cursor() as cursor:
                 cursor.execute(
@@ -336,25 +338,22 @@ class ReferenceChecks:
                 cursor.execute(f"TRUNCATE {self.written_table}")
 
     @contextlib.contextmanager
-    def suspended(self):
+    def writing(self):
+        """Bulk writes whose foreign keys ``verify()`` checks (when active; checked as usual otherwise). Yields a
+        list for the root ids the written rows carry: their own ids and their children's keys."""
+        written: list[int] = []
         if not self.active:
-            yield
+            yield written
             return
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL session_replication_role = replica")
-        yield  # on an exception the transaction rolls back, and the setting with it
+        yield written  # on an exception the transaction rolls back, and the setting with it
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL session_replication_role = origin")
-
-    def record(self, ids) -> None:
-        """Root ids carried by rows written inside ``suspended()``: their own ids and their children's keys."""
-        if not self.active:
-            return
-        ids = set(ids)
-        if not ids:
-            return
-        with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {self.written_table} (id) FROM STDIN") as copy:
-            copy.write("\n".join(map(str, ids)) + "\n")  # integers: COPY's text form needs no escaping
+            ids = set(written)
+            if ids:
+                with cursor.cursor.copy(f"COPY {self.written_table} (id) FROM STDIN") as copy:
+                    copy.write("\n".join(map(str, ids)) + "\n")  # integers: COPY's text form needs no escaping
 
     def verify(self) -> None:
         if not self.active:

@@ -9,7 +9,6 @@ Outcome of each row (the import journal adds them up: read = created + updated +
   its source is recorded; its content replaces the stored one only if it is newer.
 """
 
-import contextlib
 import datetime as dt
 import functools
 import json
@@ -23,7 +22,7 @@ from django.utils.text import slugify
 from spaser.accounts.enums import OrganisationKind
 from spaser.accounts.models import Organisation
 from spaser.contracts import enums
-from spaser.contracts.bulk import Inserter, ReferenceChecks, select_pairs
+from spaser.contracts.bulk import Inserter, ReferenceChecks, json_text, select_pairs
 from spaser.contracts.models import Contract, ContractHolder, ContractModification
 from spaser.suppliers.services import SupplierRegistry
 
@@ -121,10 +120,8 @@ class ContractLoader:
         written are checked once, by ``finish()``, instead of row by row (``bulk.ReferenceChecks``); the caller
         must then call ``finish()`` before its transaction commits."""
         self.run = run
-        self.references = (
-            ReferenceChecks(Contract, [(ContractHolder, "contract"), (ContractModification, "contract")])
-            if set_based_checks
-            else None
+        self.references = ReferenceChecks(
+            Contract, [(ContractHolder, "contract"), (ContractModification, "contract")], enabled=set_based_checks
         )
         self.source_file = source_file[:255]
         self.places = place_resolver
@@ -259,7 +256,7 @@ class ContractLoader:
             updated_ids = [contract_id for _, contract_id in to_update.values()]
             ContractHolder.objects.filter(contract_id__in=updated_ids).delete()
             ContractModification.objects.filter(contract_id__in=updated_ids).delete()
-        with self._unchecked() as written:
+        with self.references.writing() as written:
             if to_create:
                 created_at = self.now_db
                 inserted = _contract_inserter().insert(
@@ -293,7 +290,7 @@ class ContractLoader:
                     m.published_on,
                     m.duration_months,
                     m.amount,
-                    _dumps([[h.id_type, h.identifier, h.name] for h in m.holders]) if m.holders else None,
+                    json_text([[h.id_type, h.identifier, h.name] for h in m.holders]) if m.holders else None,
                 )
                 for m in row.modifications
             )
@@ -304,25 +301,13 @@ class ContractLoader:
             _modification_inserter().insert(modifications)
             written.extend(modification[0] for modification in modifications)
 
-    @contextlib.contextmanager
-    def _unchecked(self):
-        """Writes whose foreign keys ``finish()`` checks (set-based checks), or checked as usual (otherwise)."""
-        written: list[int] = []
-        if self.references is None:
-            yield written
-            return
-        with self.references.suspended():
-            yield written
-        self.references.record(written)
-
     def finish(self) -> None:
         """Checks the foreign keys of everything written (set-based checks); call it before the commit."""
-        if self.references is not None:
-            self.references.verify()
+        self.references.verify()
 
     @staticmethod
     def _set_sources(to_create, to_update, key, sources):
-        encoded = _dumps(sources)
+        encoded = json_text(sources)
         if key in to_create:
             values = to_create[key]
             to_create[key] = values[:_SOURCES_AT] + (encoded,) + values[_SOURCES_AT + 1 :]
@@ -379,7 +364,7 @@ class ContractLoader:
             row.advance_rate,
             row.grouping,
             row.subcontracting_declared,
-            _dumps(list(row.subcontracting_acts)) if row.subcontracting_acts else "[]",
+            json_text(list(row.subcontracting_acts)) if row.subcontracting_acts else "[]",
             row.place_type,
             row.place_code,
             row.place_name,
@@ -410,11 +395,11 @@ class ContractLoader:
             len(row.modifications),
             _labels_json(row.anomalies),
             row.format_version,
-            _dumps(sources),
+            json_text(sources),
             self.source_file,
             self.run.pk,
             digest,
-            text if text is not None else _dumps(record.data),
+            text if text is not None else json_text(record.data),
             self.now_db,
         )
 
@@ -505,8 +490,6 @@ def _modification_inserter() -> Inserter:
     )
 
 
-# JSON as both backends' JSONField writes it (json.dumps, ASCII-escaped): stored text stays the same.
-_dumps = json.JSONEncoder().encode
 _LABELS_JSON: dict[tuple, str] = {}
 
 
@@ -515,7 +498,7 @@ def _labels_json(values) -> str:
     key = tuple(values)
     encoded = _LABELS_JSON.get(key)
     if encoded is None:
-        encoded = _dumps(list(key))
+        encoded = json_text(list(key))
         if len(_LABELS_JSON) < 10_000:
             _LABELS_JSON[key] = encoded
     return encoded
