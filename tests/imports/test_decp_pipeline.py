@@ -468,6 +468,24 @@ def test_truncated_json_is_refused_as_a_whole(tmp_path):
         read_all(path)
 
 
+@pytest.mark.parametrize("chunk, read_ahead", [(7, 16), (64, 1 << 16), (1000, 300), (1 << 20, 1 << 16)])
+def test_records_read_alike_wherever_the_chunks_cut_the_text(tmp_path, monkeypatch, chunk, read_ahead):
+    """Records, their published text and their positions do not depend on where the reads cut the file: in a
+    string, a multi-byte character, a number or between records; records longer than the read-ahead too."""
+    long_object = "Réfection « toiture » – lot " + "é" * 2000
+    records = [market(id=str(n), objet=long_object if n % 3 == 0 else f"Objet {n} à Orléans") for n in range(12)]
+    records[4]["montant"] = 123456789.125
+    content = json.dumps({"marches": {"marche": records}}, ensure_ascii=False, indent=1).encode()
+    path = write(tmp_path, "chunks.json", content)
+    monkeypatch.setattr(src, "CHUNK", chunk)
+    monkeypatch.setattr(src, "READ_AHEAD", read_ahead)
+    read = list(src.iter_records(path))
+    assert [record.position for record in read] == list(range(1, 13))
+    assert [record.data for record in read] == records
+    assert [json.loads(record.text) for record in read] == records
+    assert all(content.decode().count(record.text) == 1 for record in read)
+
+
 def test_not_decp_files_are_refused(tmp_path):
     with pytest.raises(src.SourceError, match="ni du JSON ni du XML"):
         src.inspect(write(tmp_path, "a.csv", b"id;objet\n1;x\n"))

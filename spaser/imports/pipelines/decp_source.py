@@ -182,10 +182,9 @@ class _Counting(io.RawIOBase):
         return True
 
     def readinto(self, buffer):
-        data = self.raw.read(len(buffer))
-        self.count += len(data)
-        buffer[: len(data)] = data
-        return len(data)
+        size = self.raw.readinto(buffer)  # straight into the caller's buffer: no intermediate bytes object
+        self.count += size
+        return size
 
 
 def _text_stream(info: SourceInfo, disk):
@@ -217,6 +216,9 @@ def _refuse_constant(name):
 
 _WHITESPACE = re.compile(r"[ \t\n\r]*")
 MAX_RECORD_CHARS = 32 << 20  # no DECP record comes near: beyond, the text is not a readable record
+# Text kept ahead of a record before decoding it: a record cut by the end of the buffer makes the decoder
+# fail, and its error counts the line breaks of the whole buffer (about a megabyte), once per chunk.
+READ_AHEAD = 1 << 16
 
 
 class _JsonScanner:
@@ -264,6 +266,8 @@ class _JsonScanner:
     def value(self):
         """(decoded value, its text) of the JSON value at the current position."""
         self.peek()
+        if len(self.buffer) - self.pos < READ_AHEAD:
+            self.fill()
         while True:
             try:
                 value, end = self.raw_decode(self.buffer, self.pos)
