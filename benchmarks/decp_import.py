@@ -5,7 +5,9 @@ a plain `json.load` of the same file. Not part of the test suite; results go in 
 
 Each measure runs in a fresh child process (its peak RSS is read from the kernel with wait4; the import is
 one process and one thread, so it uses one core; --pin adds taskset -c 0), against a fresh, migrated
-database holding the geographic reference. The child reports the CPU time of the import itself
+database holding the geographic reference (SQLite: the file of an earlier run is deleted first; the first
+import must create every accepted record, or the run stops). ``--reimport`` then imports the same file a
+second time into that database: every contract is found unchanged. The child reports the CPU time of the import itself
 (``resource.getrusage`` around the command, Django start-up excluded) and, on PostgreSQL, the CPU time of
 its server process (``/proc/<pg_backend_pid>/stat``: the server runs on this machine). The machine is
 shared: CPU time is the figure that compares from one run to the next; wall time depends on the load.
@@ -94,7 +96,12 @@ def prepare_database(kind: str, workdir: Path, tag: str) -> dict:
         "LOG_LEVEL": "WARNING",
     }
     if kind == "sqlite":
-        env["DATABASE_URL"] = f"sqlite:///{workdir / f'{tag}.sqlite3'}"
+        database = workdir / f"{tag}.sqlite3"
+        # A new database every time: an import into the database of an earlier run finds every contract
+        # already there and measures a re-import ("inchangés"), a different and much lighter workload.
+        for leftover in (database, Path(f"{database}-wal"), Path(f"{database}-shm")):
+            leftover.unlink(missing_ok=True)
+        env["DATABASE_URL"] = f"sqlite:///{database}"
     else:
         import psycopg
 
@@ -114,13 +121,17 @@ def prepare_database(kind: str, workdir: Path, tag: str) -> dict:
     return env
 
 
-def import_time_from_journal(env: dict) -> float:
+def journal_of_last_import(env: dict) -> dict:
+    """Duration and outcome counts of the last import, from its journal entry."""
     code = (
-        "import django; django.setup(); from spaser.imports.models import ImportRun; "
-        "r = ImportRun.objects.latest('pk'); print((r.finished_at - r.started_at).total_seconds())"
+        "import django, json; django.setup(); from spaser.imports.models import ImportRun; "
+        "r = ImportRun.objects.latest('pk'); print(json.dumps({'seconds': (r.finished_at - r.started_at)"
+        ".total_seconds(), 'status': r.status, 'read': r.read_count, 'created': r.created_count, "
+        "'updated': r.updated_count, 'unchanged': r.unchanged_count, 'merged': r.merged_count, "
+        "'rejected': r.rejected_count}))"
     )
     out = subprocess.run([PYTHON, "-c", code], cwd=ROOT, env=env, check=True, capture_output=True, text=True)
-    return float(out.stdout.strip())
+    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def main(argv=None):
@@ -132,6 +143,9 @@ def main(argv=None):
     parser.add_argument("--no-json-load", action="store_true", help="skip the json.load reference (memory)")
     parser.add_argument("--json-load-max", type=int, default=1_000_000, help="skip json.load above this many records")
     parser.add_argument("--pin", action="store_true", help="taskset -c 0 (on an otherwise idle machine)")
+    parser.add_argument(
+        "--reimport", action="store_true", help="import the same file a second time (every contract unchanged)"
+    )
     args = parser.parse_args(argv)
     if args.pin and shutil.which("taskset"):
         PIN[:] = ["taskset", "-c", "0"]
@@ -160,43 +174,56 @@ def main(argv=None):
         for database in args.databases:
             tag = f"{database}-{records}"
             env = prepare_database(database, args.workdir, tag)
-            load_average = os.getloadavg()[0]
-            _, rss, out, _ = measure([PYTHON, "-c", CHILD, str(path)], env)
-            figures = json.loads(out.strip().splitlines()[-1])
-            journal = import_time_from_journal(env)
-            cpu, server_cpu = figures["cpu"], figures["server_cpu"]
-            result = {
-                "records": records,
-                "database": database,
-                "file_mb": round(path.stat().st_size / 2**20),
-                "import_seconds": round(journal, 1),
-                "records_per_second": round(records / journal),
-                "import_cpu_seconds": round(cpu, 1),
-                "records_per_cpu_second": round(records / cpu),
-                "server_cpu_seconds": round(server_cpu, 1),
-                "records_per_cpu_second_with_server": round(records / (cpu + server_cpu)),
-                "load_average_at_start": round(load_average, 1),
-                "load_average_at_end": round(os.getloadavg()[0], 1),
-                "peak_rss_mb": rss,
-                "json_load_cpu_seconds": round(load_seconds, 1),
-                "json_load_peak_rss_mb": load_rss,
-            }
-            results.append(result)
-            print(json.dumps(result), flush=True)
+            for attempt in ("premier", "second")[: 2 if args.reimport else 1]:
+                result = measure_import(path, records, database, env, attempt)
+                result.update({"json_load_cpu_seconds": round(load_seconds, 1), "json_load_peak_rss_mb": load_rss})
+                results.append(result)
+                print(json.dumps(result), flush=True)
     print(
-        "| enregistrements | base | import (s) | enr./s (écoulé) | CPU import (s) | enr./s de CPU "
-        "| CPU serveur (s) | enr./s de CPU, serveur compris | RSS max (Mo) | json.load CPU (s) | RSS json.load (Mo) "
-        "| charge début/fin |"
+        "| enregistrements | base | import | créés / inchangés | import (s) | enr./s (écoulé) | CPU import (s) "
+        "| enr./s de CPU | CPU serveur (s) | enr./s de CPU, serveur compris | RSS max (Mo) | json.load CPU (s) "
+        "| RSS json.load (Mo) | charge début/fin |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in results:
         line = (
-            f"| {r['records']:,} | {r['database']} | {r['import_seconds']} | {r['records_per_second']:,} "
+            f"| {r['records']:,} | {r['database']} | {r['import']} | {r['created']:,} / {r['unchanged']:,} "
+            f"| {r['import_seconds']} | {r['records_per_second']:,} "
             f"| {r['import_cpu_seconds']} | {r['records_per_cpu_second']:,} | {r['server_cpu_seconds']} "
             f"| {r['records_per_cpu_second_with_server']:,} | {r['peak_rss_mb']} | {r['json_load_cpu_seconds']} "
             f"| {r['json_load_peak_rss_mb']} | {r['load_average_at_start']}/{r['load_average_at_end']} |"
         )
         print(line.replace(",", " "))
+
+
+def measure_import(path: Path, records: int, database: str, env: dict, attempt: str) -> dict:
+    """One import of ``path`` in a child process. The first import of a run goes into a new database: it
+    must create every accepted record, or the figures would describe another workload."""
+    load_average = os.getloadavg()[0]
+    _, rss, out, _ = measure([PYTHON, "-c", CHILD, str(path)], env)
+    figures = json.loads(out.strip().splitlines()[-1])
+    journal = journal_of_last_import(env)
+    first_incomplete = attempt == "premier" and journal["created"] + journal["rejected"] != records
+    if journal["status"] != "succeeded" or journal["read"] != records or first_incomplete:
+        raise RuntimeError(f"Le premier import n'a pas créé chaque enregistrement accepté : {journal}")
+    cpu, server_cpu = figures["cpu"], figures["server_cpu"]
+    return {
+        "records": records,
+        "database": database,
+        "import": attempt,
+        "created": journal["created"],
+        "unchanged": journal["unchanged"],
+        "file_mb": round(path.stat().st_size / 2**20),
+        "import_seconds": round(journal["seconds"], 1),
+        "records_per_second": round(records / journal["seconds"]),
+        "import_cpu_seconds": round(cpu, 1),
+        "records_per_cpu_second": round(records / cpu),
+        "server_cpu_seconds": round(server_cpu, 1),
+        "records_per_cpu_second_with_server": round(records / (cpu + server_cpu)),
+        "load_average_at_start": round(load_average, 1),
+        "load_average_at_end": round(os.getloadavg()[0], 1),
+        "peak_rss_mb": rss,
+    }
 
 
 if __name__ == "__main__":
