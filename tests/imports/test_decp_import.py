@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection
 
 from spaser.accounts.models import Organisation
 from spaser.contracts.models import Contract, ContractHolder, ContractModification
@@ -178,6 +179,71 @@ def test_holders_suppliers_and_considerations_are_stored(tmp_path, geo_cvl):
     assert contract.social_considerations == ["Clause sociale", "Critère social"]
     assert contract.place_commune.name == "Orléans"
     assert contract.buyer.siret == "23450002300028"
+
+
+def stored_rows(model, pk_field, pks):
+    """Each row as the database holds it: every column as returned by the driver, with its SQLite storage
+    class (integer, real, text) where the column types do not fix it."""
+    table = model._meta.db_table
+    columns = [field.column for field in model._meta.concrete_fields if field.column not in ("updated_at",)]
+    selected = ", ".join(columns)
+    if connection.vendor == "sqlite":
+        selected += ", " + ", ".join(f"typeof({column})" for column in columns)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {selected} FROM {table} WHERE {pk_field} IN ({', '.join(['%s'] * len(pks))}) ORDER BY id",
+            list(pks),
+        )
+        return cursor.fetchall()
+
+
+def test_bulk_rows_are_stored_as_the_orm_stores_them(tmp_path, geo_cvl):
+    """The import binds plain values (0/1, ISO dates, decimals as text); re-saving each object through the ORM
+    leaves every column exactly as it was, storage class included."""
+    record = market(
+        id="T1",
+        montant=1234567.891,
+        dateNotification="2024-05-02",
+        datePublicationDonnees="2024-05-10",
+        offresRecues=3,
+        marcheInnovant=True,
+        attributionAvance=False,
+        tauxAvance=0.05,
+        sousTraitanceDeclaree=True,
+        origineUE=0.5,
+        origineFrance=0.25,
+        considerationsSociales={"considerationSociale": ["Clause sociale", "Critère social"]},
+        considerationsEnvironnementales={"considerationEnvironnementale": ["Critère environnemental"]},
+        titulaires=[{"titulaire": {"typeIdentifiant": "SIRET", "id": "55204599900869"}}],
+        modifications=[
+            {
+                "modification": {
+                    "id": 1,
+                    "montant": 1300000.5,
+                    "dateNotificationModification": "2024-06-01",
+                    "datePublicationDonneesModification": "2024-06-02",
+                    "titulaires": [{"titulaire": {"typeIdentifiant": "SIRET", "id": "55204599900877"}}],
+                }
+            }
+        ],
+    )
+    run = decp_import_file(path=write_json(tmp_path, "types.json", [record, market(id="T2")]))
+    assert run.created_count == 2, run.error
+    contracts = list(Contract.objects.order_by("pk"))
+    assert contracts[0].is_innovative is True and contracts[0].advance is False
+    assert contracts[0].notified_on.isoformat() == "2024-05-02"
+    assert contracts[0].initial_amount == Decimal("1234567.89")
+    assert contracts[0].social_clause and contracts[0].environmental_criterion and not contracts[0].social_none
+    holders = list(ContractHolder.objects.order_by("pk"))
+    modifications = list(ContractModification.objects.order_by("pk"))
+    assert [(h.is_initial, h.is_current) for h in holders[:2]] == [(True, False), (False, True)]
+    assert modifications[0].amount == Decimal("1300000.5")
+    for model, objects in ((Contract, contracts), (ContractHolder, holders), (ContractModification, modifications)):
+        pks = [obj.pk for obj in objects]
+        bulk = stored_rows(model, "id", pks)
+        for obj in objects:
+            obj.save()
+        assert stored_rows(model, "id", pks) == bulk, model.__name__
 
 
 def test_truncated_file_leaves_database_unchanged(tmp_path, geo_cvl):
