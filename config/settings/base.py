@@ -90,12 +90,18 @@ FORM_RENDERER = "spaser.core.forms.AccessibleFormRenderer"
 
 # --- Database ---------------------------------------------------------------------------------------
 # Embedded SQLite under var/ by default; PostgreSQL in production through DATABASE_URL.
+# Pages of 8 KB for a new database (no effect on an existing one; it must come before the switch to WAL, which
+# writes the file's header): a contract row with its publication takes 1.5 to 3 KB, and a DECP import into a
+# new database took 6.5 % less time than with 4 KB pages (docs/benchmarks.md).
+SQLITE_INIT_COMMAND = (
+    "PRAGMA page_size=8192; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;"
+)
 DATABASES = {"default": env.db_url("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'spaser.sqlite3'}")}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {
             # WAL lets the web server read while the worker writes; IMMEDIATE avoids lock upgrades failing.
-            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;",
+            "init_command": SQLITE_INIT_COMMAND,
             "transaction_mode": "IMMEDIATE",
         }
     )
