@@ -160,11 +160,12 @@ def _decp_batches(path, info, run, counts, rejected_by_reason, report):
 def _bulk_session():
     """Settings of a bulk write, restored afterwards.
 
-    - SQLite: a page cache of 96 MB instead of 2 MB for this connection. The three indexes with scattered
-      keys (buyer and id, buyer and date, date) outgrow 64 MB at a million contracts: with 64 MB, every
-      insertion re-read and re-wrote index pages and a million records imported 2.4 times slower (measured,
-      docs/benchmarks.md); 96 MB keeps the peak RSS of that import at 277 MB (target 300 MB). Durability and
-      atomicity are unchanged: same journal mode, same synchronous level, one transaction.
+    - SQLite: a page cache of 96 MB instead of 2 MB for this connection: fewer index pages (buyer and id,
+      buyer and date, date: scattered keys) written out and read back during a long import. A first import
+      of a million records took 151 and 153 s with 96 MB, 156 and 159 s with 64 MB, for a peak RSS of 291 MB
+      instead of 258 MB (target 300 MB; docs/benchmarks.md, session 5: an earlier "2.4 times faster" compared
+      a first import with a re-import). Durability and atomicity are unchanged: same journal mode, same
+      synchronous level, one transaction.
     - The cyclic garbage collector: objects alive before the import are frozen and collections are rarer;
       each batch creates tens of thousands of containers, and every full collection walked the id caches.
     """
