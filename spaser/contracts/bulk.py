@@ -1,7 +1,8 @@
 """Fast multi-row INSERTs for the import (the ORM's bulk_create costs ~20 µs per value in Python).
 
 Values are adapted with the database backend's own adapters (dates, decimals, JSON), once per field type,
-so the same code writes to SQLite and PostgreSQL. Used only inside the import's transaction.
+so the same code writes to SQLite and PostgreSQL. Used only inside the import's transaction. Statements run on
+the driver's own cursor inside ``connection.wrap_database_errors``: their errors are Django's (``IntegrityError``).
 """
 
 import contextlib
@@ -112,7 +113,7 @@ class Inserter:
         quote = connection.ops.quote_name
         *columns, key = (quote(column) for column in self.columns)
         table = quote(self.table)
-        with connection.cursor() as wrapper:
+        with connection.cursor() as wrapper, connection.wrap_database_errors:
             if connection.vendor != "postgresql":
                 assignments = ", ".join(f"{column} = ?" for column in columns)
                 wrapper.cursor.executemany(f"UPDATE {table} SET {assignments} WHERE {key} = ?", rows)
@@ -149,7 +150,7 @@ class Inserter:
             f"INSERT INTO {quote(self.table)} ({', '.join(quote(c) for c in columns)}) "
             f"VALUES ({', '.join(['?'] * len(columns))})"
         )
-        with connection.cursor() as wrapper:
+        with connection.cursor() as wrapper, connection.wrap_database_errors:
             wrapper.cursor.executemany(sql, rows)
         return self._returned(rows) if self.returning else []
 
@@ -177,7 +178,7 @@ class Inserter:
         one_sql = head + placeholder + tail
         full = len(rows) - len(rows) % size
         returned = []
-        with connection.cursor() as wrapper:
+        with connection.cursor() as wrapper, connection.wrap_database_errors:
             cursor = wrapper.cursor
             for start in range(0, full, size):
                 cursor.execute(many_sql, [value for row in rows[start : start + size] for value in row])
@@ -195,23 +196,52 @@ class Inserter:
         """PostgreSQL: COPY (psycopg parses a statement with thousands of placeholders slowly, in Python).
 
         Primary keys, when asked for, are taken from the table's sequence beforehand."""
-        quote = connection.ops.quote_name
         columns = list(self.columns)
-        ids = []
+        if self.returning:
+            columns = [self.pk_column, *columns]
+            rows = [(pk, *row) for pk, row in zip(self.reserve_ids(len(rows)), rows, strict=True)]
+        self._copy_rows(columns, rows)
+        return self._returned(rows) if self.returning else []
+
+    def _copy_rows(self, columns, rows, pending: "PendingCopy | None" = None) -> None:
+        quote = connection.ops.quote_name
+        sql = f"COPY {quote(self.table)} ({', '.join(quote(c) for c in columns)}) FROM STDIN"
         with connection.cursor() as cursor:
-            if self.returning:
-                cursor.execute(
-                    "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-                    [self.table, self.pk_column, len(rows)],
-                )
-                ids = [row[0] for row in cursor.fetchall()]
-                columns = [self.pk_column, *columns]
-                rows = [(pk, *row) for pk, row in zip(ids, rows, strict=True)]
-            sql = f"COPY {quote(self.table)} ({', '.join(quote(c) for c in columns)}) FROM STDIN"
-            with cursor.cursor.copy(sql) as copy:
+            writer = pending.writer(cursor.cursor) if pending is not None else None
+            with cursor.cursor.copy(sql, writer=writer) as copy:
                 for row in rows:
                     copy.write_row(row)
-        return self._returned(rows) if self.returning else []
+
+    def reserve_ids(self, count: int) -> list[int]:
+        """``count`` primary keys taken for rows written later by ``insert_identified`` (no other insert can
+        take them: the sequence on PostgreSQL, ``sqlite_sequence`` on SQLite)."""
+        if not count:
+            return []
+        if connection.vendor != "postgresql":
+            return list(_reserve_sqlite_ids(self.table, self.pk_column, count))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                [self.table, self.pk_column, count],
+            )
+            return [row[0] for row in cursor.fetchall()]
+
+    def insert_identified(self, rows, *, pending: "PendingCopy | None" = None) -> None:
+        """Inserts rows whose first value is their primary key, taken by ``reserve_ids``. On PostgreSQL with
+        ``pending``, the COPY is sent without waiting for the server to store it (``PendingCopy``)."""
+        if not rows:
+            return
+        columns = [self.pk_column, *self.columns]
+        if connection.vendor == "postgresql":
+            self._copy_rows(columns, rows, pending)
+            return
+        quote = connection.ops.quote_name
+        sql = (
+            f"INSERT INTO {quote(self.table)} ({', '.join(quote(c) for c in columns)}) "
+            f"VALUES ({', '.join(['?'] * len(columns))})"
+        )
+        with connection.cursor() as wrapper, connection.wrap_database_errors:
+            wrapper.cursor.executemany(sql, rows)
 
     def _copy_staged(self, rows) -> list[tuple]:
         """PostgreSQL, skipping conflicting rows: COPY into a temporary staging table, then one
@@ -237,13 +267,89 @@ class Inserter:
             return [tuple(row) for row in cursor.fetchall()] if self.returning else []
 
 
+class PendingCopy:
+    """PostgreSQL: the last COPY of a batch is sent whole, then left to the server while this process reads and
+    normalises the next batch, instead of waiting for the server to store it (it stores more slowly than
+    this process sends). ``settle()`` reads its result, raises its error if any, then runs the statements
+    that had to follow it; it must be called before the connection is used again, and ``discard()`` on the
+    way out of a failing import. One COPY at most is pending: a second one settles the first.
+
+    Built on psycopg's documented COPY writers (``psycopg.copy.LibpqWriter``) and its libpq generators: the
+    writer's ``finish`` sends the end of the COPY and flushes it, but does not read the result."""
+
+    def __init__(self):
+        self.sent = False
+        self.after: list[tuple[str, list]] = []
+
+    def writer(self, cursor):
+        from psycopg.copy import LibpqWriter
+
+        self.settle()
+        pending = self
+
+        class SendOnlyWriter(LibpqWriter):
+            def finish(self, exc=None):
+                if exc is not None:
+                    return super().finish(exc)
+                self.connection.wait(_send_copy_end(self._pgconn))
+                pending.sent = True
+
+        return SendOnlyWriter(cursor)
+
+    def then(self, sql: str, params=None) -> None:
+        """Runs ``sql`` after the pending COPY (at once when none is pending)."""
+        if self.sent:
+            self.after.append((sql, params or []))
+            return
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params or [])
+
+    def settle(self) -> None:
+        if not self.sent:
+            return
+        from psycopg import errors, generators, pq
+
+        self.sent = False
+        after, self.after = self.after, []
+        raw = connection.connection
+        with connection.wrap_database_errors:
+            for result in raw.wait(generators.fetch_many(raw.pgconn)):
+                if result.status != pq.ExecStatus.COMMAND_OK:
+                    raise errors.error_from_result(result, encoding=raw.info.encoding)
+        with connection.cursor() as cursor:
+            for sql, params in after:
+                cursor.execute(sql, params)
+
+    def discard(self) -> None:
+        """Reads the pending result without raising (the transaction is being rolled back anyway), so that the
+        connection can run the ROLLBACK."""
+        if self.sent:
+            self.after = []
+            with contextlib.suppress(Exception):
+                self.settle()
+
+
+def _send_copy_end(pgconn):
+    """libpq generator: the end of the COPY queued and flushed to the server; its result is not read."""
+    from psycopg.waiting import Wait
+
+    while pgconn.put_copy_end(None) == 0:
+        while not (yield Wait.W):
+            continue
+    while True:
+        while not (yield Wait.W):
+            continue
+        if pgconn.flush() == 0:
+            break
+
+
 def _reserve_sqlite_ids(table: str, pk_column: str, count: int) -> range:
     """Reserve ``count`` primary keys of an AUTOINCREMENT table (Django's SQLite tables are): one write on
     ``sqlite_sequence`` moves its counter past them, so no other insert, in this transaction or a later one,
     can take them; SQLite lets only one transaction write at a time."""
     quote = connection.ops.quote_name
     highest = f"(SELECT coalesce(max({quote(pk_column)}), 0) FROM {quote(table)})"
-    with connection.cursor() as wrapper:
+    with connection.cursor() as wrapper, connection.wrap_database_errors:
         cursor = wrapper.cursor
         cursor.execute(
             f"UPDATE sqlite_sequence SET seq = max(seq, {highest}) + ? WHERE name = ? RETURNING seq", (count, table)
@@ -295,7 +401,7 @@ def select_pairs(model, key_columns: list[str], value_columns: list[str], keys) 
     else:
         sql = f"SELECT {selected} FROM {table} WHERE {quote(key_columns[0])} IN ({', '.join(['?'] * SELECT_CHUNK)})"
     found = []
-    with connection.cursor() as wrapper:
+    with connection.cursor() as wrapper, connection.wrap_database_errors:
         cursor = wrapper.cursor
         for start in range(0, len(keys), SELECT_CHUNK):
             chunk = keys[start : start + SELECT_CHUNK]
@@ -338,9 +444,10 @@ class ReferenceChecks:
                 cursor.execute(f"TRUNCATE {self.written_table}")
 
     @contextlib.contextmanager
-    def writing(self):
+    def writing(self, pending: PendingCopy | None = None):
         """Bulk writes whose foreign keys ``verify()`` checks (when active; checked as usual otherwise). Yields a
-        list for the root ids the written rows carry: their own ids and their children's keys."""
+        list for the root ids the written rows carry: their own ids and their children's keys. With
+        ``pending``, the closing statements wait for a COPY left pending by the last write."""
         written: list[int] = []
         if not self.active:
             yield written
@@ -348,12 +455,21 @@ class ReferenceChecks:
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL session_replication_role = replica")
         yield written  # on an exception the transaction rolls back, and the setting with it
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL session_replication_role = origin")
-            ids = set(written)
-            if ids:
-                with cursor.cursor.copy(f"COPY {self.written_table} (id) FROM STDIN") as copy:
-                    copy.write("\n".join(map(str, ids)) + "\n")  # integers: COPY's text form needs no escaping
+        closing = [("SET LOCAL session_replication_role = origin", [])]
+        if written:
+            closing.append(
+                (
+                    f"INSERT INTO {self.written_table} (id) "
+                    "SELECT value::bigint FROM json_array_elements_text(%s::json)",
+                    [json_text(sorted(set(written)))],
+                )
+            )
+        for sql, params in closing:
+            if pending is not None:
+                pending.then(sql, params)
+            else:
+                with connection.cursor() as cursor:
+                    cursor.execute(sql, params)
 
     def verify(self) -> None:
         if not self.active:

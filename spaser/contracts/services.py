@@ -22,7 +22,7 @@ from django.utils.text import slugify
 from spaser.accounts.enums import OrganisationKind
 from spaser.accounts.models import Organisation
 from spaser.contracts import enums
-from spaser.contracts.bulk import Inserter, ReferenceChecks, json_text, select_pairs
+from spaser.contracts.bulk import Inserter, PendingCopy, ReferenceChecks, json_text, select_pairs
 from spaser.contracts.models import Contract, ContractHolder, ContractModification
 from spaser.suppliers.services import SupplierRegistry
 
@@ -129,6 +129,7 @@ class ContractLoader:
         self.families: dict[str, int | None] = {}
         self.buyers: dict[str, int] = {}
         self.suppliers = SupplierRegistry()
+        self.pending = PendingCopy()
         self.stats = LoadStats()
         self.now = dt.datetime.now(dt.UTC)
         self.now_db = connection.ops.adapt_datetimefield_value(self.now)
@@ -168,6 +169,7 @@ class ContractLoader:
         Contracts are handled as tuples of column values in ``CONTENT_FIELDS`` order, already in the form both
         database drivers take (``_build``): building ORM instances, or dicts adapted value by value, would
         cost more than the whole normalisation."""
+        self.pending.settle()
         if not items:
             return
         rows = [row for _, row in items]
@@ -250,28 +252,34 @@ class ContractLoader:
                     current["import_run_id"] = run_id
                     sources_only[key] = current
 
+        if sources_only:
+            Contract.objects.bulk_update(
+                [Contract(id=v["id"], sources=v["sources"], import_run_id=run_id) for v in sources_only.values()],
+                ["sources", "import_run"],
+                batch_size=500,
+            )
         ids = {}
         if to_update:
             ids.update({key: contract_id for key, (_, contract_id) in to_update.items()})
             updated_ids = [contract_id for _, contract_id in to_update.values()]
             ContractHolder.objects.filter(contract_id__in=updated_ids).delete()
             ContractModification.objects.filter(contract_id__in=updated_ids).delete()
-        with self.references.writing() as written:
-            if to_create:
-                created_at = self.now_db
-                inserted = _contract_inserter().insert(
-                    [key + values + (created_at,) for key, values in to_create.items()]
-                )
-                ids.update({(siret, external_id): pk for pk, siret, external_id in inserted})
+        # New contracts are written last, with ids taken beforehand, so that their COPY (the largest of the
+        # batch) is left to the server while the next batch is read (``PendingCopy``). Their holders and
+        # modifications go first: the foreign keys are checked at the end (``ReferenceChecks``, or deferred
+        # constraints), never row by row.
+        inserter = _contract_inserter()
+        new_ids = inserter.reserve_ids(len(to_create))
+        ids.update(zip(to_create, new_ids, strict=True))
+        with self.references.writing(self.pending) as written:
             if to_update:
                 _contract_updater().update([values + (contract_id,) for values, contract_id in to_update.values()])
             written.extend(ids.values())
             self._write_children(children, ids, written)
-        if sources_only:
-            Contract.objects.bulk_update(
-                [Contract(id=v["id"], sources=v["sources"], import_run_id=run_id) for v in sources_only.values()],
-                ["sources", "import_run"],
-                batch_size=500,
+            created_at = self.now_db
+            new_rows = zip(new_ids, to_create.items(), strict=True)
+            inserter.insert_identified(
+                [(pk, *key, *values, created_at) for pk, (key, values) in new_rows], pending=self.pending
             )
 
     def _write_children(self, children, ids, written) -> None:
@@ -302,8 +310,18 @@ class ContractLoader:
             written.extend(modification[0] for modification in modifications)
 
     def finish(self) -> None:
-        """Checks the foreign keys of everything written (set-based checks); call it before the commit."""
+        """Waits for the last write and checks the foreign keys of everything written (set-based checks); call
+        it before the commit."""
+        self.pending.settle()
         self.references.verify()
+
+    def settle(self) -> None:
+        """Waits for the last write: call it before using the connection for anything else."""
+        self.pending.settle()
+
+    def discard(self) -> None:
+        """On the way out of a failing import: the connection is made ready for the ROLLBACK."""
+        self.pending.discard()
 
     @staticmethod
     def _set_sources(to_create, to_update, key, sources):

@@ -88,11 +88,16 @@ def decp_import_file(
             loader = ContractLoader(
                 run=run, source_file=run.file_name, place_resolver=PlaceResolver(), set_based_checks=True
             )
-            for batch, quarantine in _decp_batches(path, info, run, counts, rejected_by_reason, report):
-                if quarantine:
-                    QuarantinedRecord.objects.bulk_create(quarantine)
-                loader.load(batch)
-            loader.finish()
+            try:
+                for batch, quarantine in _decp_batches(path, info, run, counts, rejected_by_reason, report):
+                    if quarantine:
+                        loader.settle()
+                        QuarantinedRecord.objects.bulk_create(quarantine)
+                    loader.load(batch)
+                loader.finish()
+            except BaseException:
+                loader.discard()
+                raise
             counts.update(loader.stats.outcomes)
             _finish(run, counts, rejected_by_reason, loader.stats.anomalies)
             if dry_run:

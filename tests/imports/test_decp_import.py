@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import connection
+from django.db import IntegrityError, connection
 
 from spaser.accounts.models import Organisation
 from spaser.contracts.models import Contract, ContractHolder, ContractModification
@@ -257,6 +257,33 @@ def test_truncated_file_leaves_database_unchanged(tmp_path, geo_cvl):
     assert "tronqué" in run.error
     assert run.read_count == 0
     assert database_state() == before
+
+
+def test_a_write_refused_by_the_database_fails_the_whole_import(tmp_path, geo_cvl, monkeypatch):
+    """The contracts of a batch are the last write of the batch, left to PostgreSQL while the next batch is read:
+    a row the database refuses there still fails the whole import, leaves nothing written, and the connection
+    serves the next import."""
+    from spaser.contracts import services as contract_services
+    from spaser.imports import services
+
+    decp_import_file(path=write_json(tmp_path, "ok.json", [market(id="0")]))
+    before = database_state()
+    monkeypatch.setattr(services, "BATCH_SIZE", 3)
+    build = contract_services.ContractLoader._build
+
+    def refused_kind(self, row, *args, **kwargs):
+        values = build(self, row, *args, **kwargs)
+        return ("bogus", *values[1:]) if row.external_id == "4" else values
+
+    monkeypatch.setattr(contract_services.ContractLoader, "_build", refused_kind)
+    with pytest.raises(IntegrityError):
+        decp_import_file(path=write_json(tmp_path, "refused.json", [market(id=str(i)) for i in range(1, 9)]))
+    assert database_state() == before
+    run = ImportRun.objects.latest("pk")
+    assert run.status == ImportStatus.FAILED and "IntegrityError" in run.error
+    monkeypatch.setattr(contract_services.ContractLoader, "_build", build)
+    again = decp_import_file(path=write_json(tmp_path, "again.json", [market(id=str(i)) for i in range(1, 9)]))
+    assert again.status == ImportStatus.SUCCEEDED and again.created_count == 8
 
 
 @pytest.mark.parametrize(
