@@ -322,11 +322,18 @@ class PendingCopy:
 
     def discard(self) -> None:
         """Reads the pending result without raising (the transaction is being rolled back anyway), so that the
-        connection can run the ROLLBACK."""
-        if self.sent:
-            self.after = []
+        connection can run the ROLLBACK. Goes by the connection's own state, not only by ``sent``: an
+        interruption (Ctrl-C) while the end of the COPY was being sent, or while its result was being read,
+        leaves a result to read that ``sent`` does not announce."""
+        self.sent, self.after = False, []
+        if connection.vendor != "postgresql" or connection.connection is None:
+            return
+        from psycopg import generators, pq
+
+        raw = connection.connection
+        if raw.pgconn.transaction_status == pq.TransactionStatus.ACTIVE:
             with contextlib.suppress(Exception):
-                self.settle()
+                raw.wait(generators.fetch_many(raw.pgconn))
 
 
 def _send_copy_end(pgconn):

@@ -286,6 +286,39 @@ def test_a_write_refused_by_the_database_fails_the_whole_import(tmp_path, geo_cv
     assert again.status == ImportStatus.SUCCEEDED and again.created_count == 8
 
 
+def test_an_interruption_while_a_copy_is_left_pending_leaves_the_connection_usable(tmp_path, geo_cvl, monkeypatch):
+    """Ctrl-C while the end of the contracts' COPY is being sent (PostgreSQL, ``PendingCopy``): nothing is
+    written, the same connection rolls back and serves the next import. SQLite has no pending COPY."""
+    from spaser.contracts import bulk
+    from spaser.imports import services
+
+    monkeypatch.setattr(services, "BATCH_SIZE", 3)
+    send_copy_end = bulk._send_copy_end
+    sent = []
+
+    def interrupted(pgconn):
+        yield from send_copy_end(pgconn)
+        sent.append(1)
+        if len(sent) == 2:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(bulk, "_send_copy_end", interrupted)
+    driver_connection = connection.connection
+    records = [market(id=str(i)) for i in range(1, 9)]
+    if connection.vendor == "postgresql":
+        with pytest.raises(KeyboardInterrupt):
+            decp_import_file(path=write_json(tmp_path, "interrupted.json", records))
+        assert connection.connection is driver_connection
+        assert Contract.objects.count() == 0
+    else:
+        decp_import_file(path=write_json(tmp_path, "interrupted.json", records))
+        assert sent == []
+        Contract.objects.all().delete()
+    monkeypatch.setattr(bulk, "_send_copy_end", send_copy_end)
+    again = decp_import_file(path=write_json(tmp_path, "again.json", records))
+    assert again.status == ImportStatus.SUCCEEDED and again.created_count == 8
+
+
 @pytest.mark.parametrize(
     ("content", "message"),
     [
