@@ -22,7 +22,16 @@ from django.utils.text import slugify
 from spaser.accounts.enums import OrganisationKind
 from spaser.accounts.models import Organisation
 from spaser.contracts import enums
-from spaser.contracts.bulk import Inserter, PendingCopy, ReferenceChecks, json_text, select_pairs
+from spaser.contracts.bulk import (
+    SQL_BOOL,
+    Inserter,
+    PendingCopy,
+    ReferenceChecks,
+    json_text,
+    select_pairs,
+    sql_date,
+    sql_decimal,
+)
 from spaser.contracts.models import Contract, ContractHolder, ContractModification
 from spaser.suppliers.services import SupplierRegistry
 
@@ -294,10 +303,10 @@ class ContractLoader:
                     m.rank,
                     m.number,
                     m.object,
-                    _sql_date(m.notified_on),
-                    _sql_date(m.published_on),
+                    sql_date(m.notified_on),
+                    sql_date(m.published_on),
                     m.duration_months,
-                    _sql_decimal(m.amount),
+                    sql_decimal(m.amount),
                     json_text([[h.id_type, h.identifier, h.name] for h in m.holders]) if m.holders else None,
                 )
                 for m in row.modifications
@@ -357,7 +366,7 @@ class ContractLoader:
 
     def _build(self, row, record, source: str, digest: str, sources: list[str]) -> tuple:
         """The content values of a contract, in ``CONTENT_FIELDS`` order, in the plainest types both drivers
-        take as they are (``_sql_*``): JSON as text (short label lists encoded once each), dates and decimals
+        take as they are (``bulk.sql_*``): JSON as text (short label lists encoded once each), dates and decimals
         as text, booleans as 0/1, what each backend stores for them anyway."""
         place = self.places.resolve(row.place_type, row.place_code)
         cpv = row.cpv
@@ -374,13 +383,13 @@ class ContractLoader:
             _labels_json(row.techniques),
             _labels_json(row.execution_modalities),
             row.framework_id,
-            _SQL_BOOL[row.innovative],
+            SQL_BOOL[row.innovative],
             row.ccag,
             row.offers_received,
-            _SQL_BOOL[row.advance],
-            _sql_decimal(row.advance_rate),
+            SQL_BOOL[row.advance],
+            sql_decimal(row.advance_rate),
             row.grouping,
-            _SQL_BOOL[row.subcontracting_declared],
+            SQL_BOOL[row.subcontracting_declared],
             json_text(list(row.subcontracting_acts)) if row.subcontracting_acts else "[]",
             row.place_type,
             row.place_code,
@@ -390,17 +399,17 @@ class ContractLoader:
             place.region_id,
             row.duration_months,
             row.current_duration,
-            _sql_date(row.notified_on),
-            _sql_date(row.published_on),
-            _sql_date(row.last_published_on),
-            _sql_date(row.start_on),
-            _sql_decimal(row.initial_amount),
-            _sql_decimal(row.current_amount),
-            _sql_decimal(row.public_subsidy),
+            sql_date(row.notified_on),
+            sql_date(row.published_on),
+            sql_date(row.last_published_on),
+            sql_date(row.start_on),
+            sql_decimal(row.initial_amount),
+            sql_decimal(row.current_amount),
+            sql_decimal(row.public_subsidy),
             row.price_form,
             _labels_json(row.price_types),
-            _sql_decimal(row.eu_origin_share),
-            _sql_decimal(row.fr_origin_share),
+            sql_decimal(row.eu_origin_share),
+            sql_decimal(row.fr_origin_share),
             *_consideration_flags(row.social, row.environmental),
             len(row.modifications),
             _labels_json(row.anomalies),
@@ -431,8 +440,8 @@ class ContractLoader:
                 h.identifier,
                 h.name,
                 *ids[h.id_type, h.identifier],
-                _SQL_BOOL[h in initial],
-                _SQL_BOOL[h in current],
+                SQL_BOOL[h in initial],
+                SQL_BOOL[h in current],
             )
             for rank, h in enumerate(ordered, 1)
         ]
@@ -500,47 +509,25 @@ def _modification_inserter() -> Inserter:
     )
 
 
-# Values of the prepared rows in the types that SQLite's driver binds without looking for an adapter: any
-# other type (bool, date, Decimal) costs a lookup in the adapter registry, per value, a quarter of the time
-# of binding a contract (measured). What is stored does not change: SQLite stores booleans as 0/1, dates as
-# ISO text, decimals as str() (Django's adapters); PostgreSQL's COPY reads the same text.
-_SQL_BOOL = {None: None, True: 1, False: 0}
-
-
-def _sql_date(value):
-    return None if value is None else value.isoformat()
-
-
-def _sql_decimal(value):
-    return None if value is None else str(value)
-
-
-_CONSIDERATION_FLAGS: dict[tuple, tuple] = {}
-
-
+@functools.lru_cache(maxsize=10_000)
 def _consideration_flags(social, environmental) -> tuple:
     """(published, the four social flags, the three environmental flags) as 0/1, computed once per
     combination of published values (a handful occur)."""
-    key = (social, environmental)
-    flags = _CONSIDERATION_FLAGS.get(key)
-    if flags is None:
-        social, environmental = social or (), environmental or ()
-        flags = tuple(
-            int(flag)
-            for flag in (
-                key != (None, None),
-                enums.SocialConsideration.CLAUSE in social,
-                enums.SocialConsideration.CRITERION in social,
-                enums.SocialConsideration.RESERVED in social,
-                enums.SocialConsideration.NONE in social,
-                enums.EnvironmentalConsideration.CLAUSE in environmental,
-                enums.EnvironmentalConsideration.CRITERION in environmental,
-                enums.EnvironmentalConsideration.NONE in environmental,
-            )
+    published = social is not None or environmental is not None
+    social, environmental = social or (), environmental or ()
+    return tuple(
+        int(flag)
+        for flag in (
+            published,
+            enums.SocialConsideration.CLAUSE in social,
+            enums.SocialConsideration.CRITERION in social,
+            enums.SocialConsideration.RESERVED in social,
+            enums.SocialConsideration.NONE in social,
+            enums.EnvironmentalConsideration.CLAUSE in environmental,
+            enums.EnvironmentalConsideration.CRITERION in environmental,
+            enums.EnvironmentalConsideration.NONE in environmental,
         )
-        if len(_CONSIDERATION_FLAGS) < 10_000:
-            _CONSIDERATION_FLAGS[key] = flags
-    return flags
+    )
 
 
 _LABELS_JSON: dict[tuple, str] = {}
