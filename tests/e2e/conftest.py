@@ -7,9 +7,12 @@ Every test in this folder is marked `e2e` and runs on a transactional database.
 import json
 import os
 import shutil
+import threading
 from pathlib import Path
 
 import pytest
+from django.core.servers.basehttp import ThreadedWSGIServer
+from django.test import testcases
 
 from spaser.accounts.enums import Role
 
@@ -18,6 +21,41 @@ AXE_SOURCE = (Path(__file__).parent / "vendor" / "axe.min.js").read_text(encodin
 # Playwright's sync API runs an event loop in the test thread; Django's ORM calls made by the test itself
 # (factories) are still synchronous, so Django's async-safety guard must be told.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+class _OneRequestAtATimeServer(ThreadedWSGIServer):
+    """The live server, serving one request at a time when its threads share the test's in-memory SQLite
+    connection (pytest-django passes it to them). Chromium sends requests in parallel (an htmx check while a
+    form is submitted): on one shared connection, their transactions and savepoints interleaved ("no such
+    savepoint", seen in CI). The lock covers the whole response, streamed bodies included; requests still run
+    in threads, so an idle keep-alive connection never blocks the others. On PostgreSQL each thread has its own
+    connection and nothing is serialised."""
+
+    lock = threading.Lock()
+
+    def set_app(self, application):
+        if not self.connections_override:
+            return super().set_app(application)
+
+        def serialised(environ, start_response):
+            with self.lock:
+                response = application(environ, start_response)
+                try:
+                    body = b"".join(response)
+                finally:
+                    if hasattr(response, "close"):
+                        response.close()
+            return [body]
+
+        return super().set_app(serialised)
+
+
+class _LiveServerThread(testcases.LiveServerThread):
+    server_class = _OneRequestAtATimeServer
+
+
+# pytest-django's live server takes the class from this module when it starts.
+testcases.LiveServerThread = _LiveServerThread
 
 
 def pytest_collection_modifyitems(items):
