@@ -1,23 +1,31 @@
-"""What storing DECP records costs PostgreSQL alone: the floor under the import's throughput.
+"""What storing DECP records costs the database alone: the floor under the import's throughput.
 
 The rows an import wrote (contracts, holders, modifications, and what they refer to) are read back from a
-PostgreSQL database filled by ``benchmarks/decp_import.py``, held in memory, then written again into a fresh
-migrated database, in one transaction, the way the import writes them (``COPY``), with no reading or
-normalising of records; foreign keys as the import leaves them to its set-based check (``--row-checks``: by
-their triggers, row by row). The reading of the file alone (the import's JSON scanner) is timed too. Their sum
-bounds what any import of these records into this schema can reach. Not part of the test suite; results go
-in docs/benchmarks.md.
+database filled by ``benchmarks/decp_import.py``, held in memory, then written again into a fresh migrated
+database, in one transaction, the way the import writes them, with no reading or normalising of records.
 
-SQLite is not measured here: replaying its rows with ``executemany`` from a separate connection took more CPU
-(89 µs per contract) than the whole import (74 µs), so that replay is no floor.
+- PostgreSQL: ``COPY``; foreign keys as the import leaves them to its set-based check (``--row-checks``: by
+  their triggers, row by row).
+- SQLite: batch by batch (holders and modifications of 1,000 contracts, then the contracts), each table by
+  one prepared ``INSERT`` run by ``executemany`` on Django's connection (its SQL functions, which the
+  ``CHECK`` constraints call), with the import's page cache, then ``COMMIT``. The rows are read back with the
+  plain driver, so they carry the storage classes the import bound (integers, text, NULL). A second replay
+  copies the same rows inside SQLite (``INSERT ... SELECT`` from the filled database, attached): the engine
+  alone, without binding values from Python.
 
-    .venv/bin/python benchmarks/decp_import.py --records 100000 --databases postgres
-    .venv/bin/python benchmarks/decp_floor.py --records 100000
+The reading of the file alone (the import's JSON scanner) is timed too. Their sum bounds what any import of
+these records into this schema can reach on this machine. Not part of the test suite; results go in
+docs/benchmarks.md.
+
+    .venv/bin/python benchmarks/decp_import.py --records 100000 --databases sqlite postgres
+    .venv/bin/python benchmarks/decp_floor.py --records 100000 --databases sqlite postgres
 """
 
 import argparse
+import json
 import os
 import resource
+import subprocess
 import sys
 import tempfile
 import time
@@ -84,6 +92,73 @@ def postgres_floor(filled: str, empty: str, row_checks: bool = False) -> dict:
         }
 
 
+def sqlite_floor(filled: Path, env: dict, mode: str) -> dict:
+    """Replays the filled database's rows into the fresh one of ``env``, in a child process (its own Django)."""
+    out = subprocess.run(
+        [sys.executable, __file__, "--sqlite-replay", str(filled), "--mode", mode],
+        env=env,
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def sqlite_replay(filled: Path, mode: str) -> dict:
+    import django
+
+    django.setup()
+    from django.db import connection
+
+    connection.ensure_connection()
+    cursor = connection.connection.cursor()  # the driver's cursor: no placeholder rewriting
+    cursor.execute("ATTACH DATABASE ? AS filled", [str(filled)])
+    for table in REFERENCED:
+        cursor.execute(f'INSERT INTO main."{table}" SELECT * FROM filled."{table}"')
+    connection.connection.commit()
+    contract_ids = [row[0] for row in cursor.execute('SELECT id FROM filled."contracts_contract" ORDER BY id')]
+    batches = [contract_ids[start : start + 1000] for start in range(0, len(contract_ids), 1000)]
+    cursor.execute("PRAGMA cache_size = -98304")  # as the import's bulk session
+    holders, modifications, contracts = WRITTEN[1], WRITTEN[2], WRITTEN[0]
+    if mode == "executemany":
+        rows = {}
+        for table in WRITTEN:
+            key = "id" if table == contracts else "contract_id"
+            grouped = {}
+            for row in cursor.execute(f'SELECT *, "{key}" FROM filled."{table}" ORDER BY id'):
+                grouped.setdefault(row[-1], []).append(row[:-1])
+            rows[table] = grouped
+        width = {table: len(next(iter(rows[table].values()))[0]) for table in WRITTEN if rows[table]}
+        statements = {
+            table: f'INSERT INTO main."{table}" VALUES ({", ".join(["?"] * width[table])})' for table in width
+        }
+        plan = [
+            [(statements[table], [r for pk in batch for r in rows[table].get(pk, ())]) for table in width]
+            for batch in batches
+        ]
+        del rows
+    start, wall = cpu(), time.perf_counter()
+    cursor.execute("BEGIN IMMEDIATE")
+    if mode == "executemany":
+        for batch in plan:
+            for sql, batch_rows in batch:
+                if batch_rows:
+                    cursor.executemany(sql, batch_rows)
+    else:
+        cursor.execute("CREATE TEMPORARY TABLE batch_ids (id INTEGER PRIMARY KEY)")
+        for batch in batches:
+            cursor.execute("DELETE FROM batch_ids")
+            cursor.executemany("INSERT INTO batch_ids VALUES (?)", [(pk,) for pk in batch])
+            for table, key in ((holders, "contract_id"), (modifications, "contract_id"), (contracts, "id")):
+                cursor.execute(
+                    f'INSERT INTO main."{table}" SELECT * FROM filled."{table}" '
+                    f'WHERE "{key}" IN (SELECT id FROM batch_ids) ORDER BY id'
+                )
+    connection.connection.commit()
+    return {"cpu": cpu() - start, "wall": time.perf_counter() - wall, "contracts": len(contract_ids)}
+
+
 def copy_rows(connection, table, rows):
     with connection.cursor() as cursor, cursor.copy(f'COPY "{table}" FROM STDIN') as copy:
         for row in rows:
@@ -98,27 +173,40 @@ def server_cpu(pid: int) -> float:
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, default=100_000)
-    parser.add_argument("--databases", nargs="+", default=["postgres"], choices=["postgres"])
+    parser.add_argument("--databases", nargs="+", default=["postgres"], choices=["sqlite", "postgres"])
     parser.add_argument("--format", choices=["2019", "2024"], default="2024")
     parser.add_argument("--row-checks", action="store_true", help="foreign keys checked by their triggers, row by row")
     parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "spaser-bench")
+    parser.add_argument("--sqlite-replay", type=Path, help=argparse.SUPPRESS)  # the child of sqlite_floor
+    parser.add_argument("--mode", choices=["executemany", "sql"], default="executemany", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.sqlite_replay:
+        print(json.dumps(sqlite_replay(args.sqlite_replay, args.mode)))
+        return
     path = args.workdir / f"decp-{args.format}-{args.records}.json"
     print(f"# uptime : {os.getloadavg()}", flush=True)
     for database in args.databases:
         tag = f"{database}-{args.records}"
-        env = prepare_database(database, args.workdir, f"floor-{tag}")
-        base = os.environ.get("PG_URL", "postgres://postgres@127.0.0.1:5432")
-        figures = postgres_floor(
-            f"{base}/spaser_bench_{tag}".replace("-", "_"), env["DATABASE_URL"], row_checks=args.row_checks
-        )
-        per = figures["contracts"]
-        line = f"{database}: {per} marchés réécrits, CPU {figures['cpu']:.1f} s"
-        line += f" ({figures['cpu'] / per * 1e6:.0f} µs/marché)"
-        if "server_cpu" in figures:
-            line += f", CPU serveur {figures['server_cpu']:.1f} s ({figures['server_cpu'] / per * 1e6:.0f} µs/marché)"
-        line += f", écoulé {figures['wall']:.1f} s"
-        print(line, flush=True)
+        if database == "sqlite":
+            filled = args.workdir / f"{tag}.sqlite3"
+            measures = []
+            for mode, label in (("executemany", "executemany depuis Python"), ("sql", "INSERT ... SELECT dans SQLite")):
+                env = prepare_database(database, args.workdir, f"floor-{tag}")
+                measures.append((f"{database} ({label})", sqlite_floor(filled, env, mode)))
+        else:
+            env = prepare_database(database, args.workdir, f"floor-{tag}")
+            base = os.environ.get("PG_URL", "postgres://postgres@127.0.0.1:5432")
+            filled_url = f"{base}/spaser_bench_{tag}".replace("-", "_")
+            measures = [(database, postgres_floor(filled_url, env["DATABASE_URL"], row_checks=args.row_checks))]
+        for label, figures in measures:
+            per = figures["contracts"]
+            line = f"{label}: {per} marchés réécrits, CPU {figures['cpu']:.1f} s"
+            line += f" ({figures['cpu'] / per * 1e6:.0f} µs/marché)"
+            if "server_cpu" in figures:
+                server = figures["server_cpu"]
+                line += f", CPU serveur {server:.1f} s ({server / per * 1e6:.0f} µs/marché)"
+            line += f", écoulé {figures['wall']:.1f} s"
+            print(line, flush=True)
     os.environ.update({k: v for k, v in env.items() if k != "DATABASE_URL"})
     os.environ.setdefault("DATABASE_URL", f"sqlite:///{args.workdir / 'floor-read.sqlite3'}")
     records, seconds = read_floor(path)
