@@ -190,7 +190,10 @@ def main(argv=None):
         if database == "sqlite":
             filled = args.workdir / f"{tag}.sqlite3"
             measures = []
-            for mode, label in (("executemany", "executemany depuis Python"), ("sql", "INSERT ... SELECT dans SQLite")):
+            for mode, label in (
+                ("executemany", "executemany depuis Python"),
+                ("sql", "INSERT ... SELECT dans SQLite"),
+            ):
                 env = prepare_database(database, args.workdir, f"floor-{tag}")
                 measures.append((f"{database} ({label})", sqlite_floor(filled, env, mode)))
         else:
