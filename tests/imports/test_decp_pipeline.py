@@ -231,11 +231,22 @@ def test_lieu_execution_type_variant():
         ("2018-12-17+01:00", "2018-12-17", None),
         ("2019-1-1", "2019-01-01", None),
         ("2018-12-17T10:00:00Z", "2018-12-17", None),
+        # Day first, as French spreadsheets write them: read and flagged, every time.
+        ("22/06/2023", "2023-06-22", "date_jj_mm_aaaa:dateNotification"),
+        ("1/2/2023", "2023-02-01", "date_jj_mm_aaaa:dateNotification"),
     ],
 )
 def test_date_variants(published, expected, flag):
-    row = decp.transform(market(dateNotification=published))
-    assert str(row.notified_on) == expected
+    for _ in range(2):  # the second read comes from the caches
+        row = decp.transform(market(dateNotification=published))
+        assert str(row.notified_on) == expected
+        assert (flag in row.anomalies) if flag else not row.anomalies
+
+
+@pytest.mark.parametrize("published", ["31/02/2023", "2023/06/22", "06-22-2023", "22.06.2023"])
+def test_unreadable_dates_are_rejected(published):
+    with pytest.raises(decp.RowRejected, match="date_invalide"):
+        decp.transform(market(dateNotification=published))
 
 
 @pytest.mark.parametrize(
@@ -502,6 +513,26 @@ def test_top_level_array_and_schema_key_first(tmp_path):
     assert len(read_all(path)[0]) == 1
     path = write(tmp_path, "schema.json", json.dumps({"$schema": "x", "marches": [market()]}).encode())
     assert len(read_all(path)[0]) == 1
+
+
+def test_a_record_alone_under_its_2024_key_is_read(tmp_path):
+    """XML-to-JSON converters write a single element as an object, not as an array of one."""
+    content = {"marches": {"marche": market(id="M1"), "contrat-concession": {"id": "C1"}}}
+    records = list(
+        src.iter_records(path := write(tmp_path, "one.json", json.dumps(content).encode()), src.inspect(path))
+    )
+    assert [(record.kind, record.data["id"]) for record in records] == [(src.MARKET, "M1"), (src.CONCESSION, "C1")]
+    assert records[0].text == json.dumps(market(id="M1"))
+    path = write(tmp_path, "empty.json", json.dumps({"marches": {"marche": None, "contrat-concession": []}}).encode())
+    assert read_all(path) == ([], [])
+
+
+def test_records_under_an_unexpected_2024_key_refuse_the_file(tmp_path):
+    """Concessions filed under a key of their own would be lost without a word: the file is refused, named."""
+    content = {"marches": {"marche": [market()], "concessions": [{"id": "C1"}]}}
+    path = write(tmp_path, "odd.json", json.dumps(content).encode())
+    with pytest.raises(src.SourceError, match="« concessions » inattendue"):
+        read_all(path)
 
 
 def test_valid_neighbours_of_a_bad_record_are_kept(tmp_path):

@@ -36,6 +36,8 @@ MIN_YEAR, MAX_YEAR = 1990, 2100
 _SIRET = re.compile(r"\d{14}")
 _DIGITS = re.compile(r"\d+")
 _DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ][0-9:.]+)?(?:Z|[+-]\d{2}:?\d{2})?")
+# Day first, as French spreadsheets write dates: read, and flagged ("date_jj_mm_aaaa"); never month first.
+_FRENCH_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
 _MOJIBAKE = re.compile("[ÃÂ][\u0080-\u00bf]")
 # What _repair_text looks for: a text without any of these needs no repair (only stripping).
 _TO_REPAIR = re.compile("[ÃÂ\ufffd]")
@@ -326,7 +328,9 @@ def _date(value, name: str, reasons: _Reasons, anomalies: list[str], reference: 
         if len(_DATE_CACHE) < 50_000:
             _DATE_CACHE[value] = (parsed, candidates)
     if parsed is not None:
-        if len(_PLAUSIBLE_DATES) < _MEMO_SIZE:
+        if "/" in value:
+            anomalies.append(f"date_jj_mm_aaaa:{name}")  # not memoised: each record gets its flag
+        elif len(_PLAUSIBLE_DATES) < _MEMO_SIZE:
             _PLAUSIBLE_DATES[value] = parsed
         return parsed
     if candidates is None:
@@ -345,10 +349,14 @@ def _parse_date(text: str) -> tuple[dt.date | None, list[dt.date] | None]:
     """(date, None) if plausible; (None, [repaired candidates]) if well formed but impossible;
     (None, None) if unreadable."""
     match = _DATE.fullmatch(text)
-    if not match:
+    if match:
+        year, month, day = match[1], match[2], match[3]
+    elif match := _FRENCH_DATE.fullmatch(text):
+        day, month, year = match[1], match[2], match[3]
+    else:
         return None, None
     try:
-        parsed = dt.date(int(match[1]), int(match[2]), int(match[3]))
+        parsed = dt.date(int(year), int(month), int(day))
     except ValueError:
         return None, None
     if MIN_YEAR <= parsed.year <= MAX_YEAR:

@@ -10,8 +10,9 @@ Two passes over the bytes, memory flat whatever the size:
    lxml ``iterparse`` (no DTD, no entities, no network, no huge tree).
 
 Shapes read (shared/spec/decp.md §3-§5): ``{"marches": [...]}`` (2019), ``{"marches": {"marche": [...],
-"contrat-concession": [...]}}`` (2024), a bare top-level array, and ``<marches>`` with ``<marche>`` /
-``<contrat-concession>`` children. Any other content is a ``SourceError`` with a French message.
+"contrat-concession": [...]}}`` (2024; a record alone may stand there without its array), a bare top-level
+array, and ``<marches>`` with ``<marche>`` / ``<contrat-concession>`` children. Any other content, records under
+another key of ``marches`` included, is a ``SourceError`` with a French message.
 """
 
 import codecs
@@ -333,10 +334,21 @@ class _JsonScanner:
                 yield None, self.items()
             elif inner == "{":
                 for kind in self.keys():
-                    if kind in (MARKET, CONCESSION) and self.peek() == "[":
+                    shape = self.peek()
+                    if kind in (MARKET, CONCESSION) and shape == "[":
                         yield kind, self.items()
+                    elif kind in (MARKET, CONCESSION) and shape == "{":
+                        # One record alone, not in an array: what XML-to-JSON converters write for a single
+                        # element.
+                        yield kind, iter([self.value()])
+                    elif shape in ("[", "{"):
+                        raise SourceError(
+                            f"Clé « {kind[:60]} » inattendue dans « marches » : les enregistrements y sont sous "
+                            "« marche » ou « contrat-concession » (format 2024). Aucun enregistrement de ce fichier "
+                            "n'est importé."
+                        )
                     else:
-                        self.value()
+                        self.value()  # null or a scalar: no record
             else:
                 raise SourceError("La clé « marches » ne contient ni tableau ni objet : format DECP inconnu.")
         if not found:
