@@ -32,6 +32,7 @@ class Transition(models.TextChoices):
     GIVE_OPINION = "give_opinion", "Rendre l'avis environnement"
     REQUEST_CHANGES = "request_changes", "Demander des modifications"
     VALIDATE = "validate", "Valider"
+    REOPEN = "reopen", "Rouvrir pour correction"
     PUBLISH = "publish", "Publier la consultation"
     AWARD = "award", "Marquer comme attribué"
     UNAWARD = "unaward", "Annuler l'attribution"

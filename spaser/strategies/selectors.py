@@ -283,8 +283,8 @@ class Correction:
                 "(clause, critère ou réservation du marché signé)."
             )
         return (
-            f"Reprendre la fiche pour qu'elle décrive la {what} du marché signé, "
-            "ou corriger la publication si le marché n'en contient pas."
+            f"Reprendre la fiche pour qu'elle décrive la {what} du marché signé (étape « Rouvrir pour correction », "
+            "puis nouvelle validation), ou corriger la publication si le marché n'en contient pas."
         )
 
 

@@ -416,7 +416,42 @@ def project_validate(*, project, by, comment="", expected_version=None) -> Purch
         comment=comment,
         extra_fields=["snapshot", "referentiel_version", "validated_at"],
     )
+    _return_after_correction(project, by=by)
     _notify(notifications.ProjectValidated, project, by, comment)
+    return project
+
+
+def _return_after_correction(project, *, by) -> None:
+    """A form reopened for correction (``Transition.REOPEN``) once launched or awarded goes back there when it is
+    validated again, through the workflow table and its log: its consultation was launched, its award stands."""
+    # The validation just logged, then the step that opened this round of work: a reopening, or nothing.
+    logs = project.transition_logs.filter(transition__in=[Transition.REOPEN, Transition.VALIDATE])
+    latest = list(logs.order_by("-timestamp", "-pk")[:2])
+    if len(latest) < 2 or latest[1].transition != Transition.REOPEN:
+        return
+    last = latest[1]
+    if last.from_state in (ProjectState.PUBLISHED, ProjectState.AWARDED) and project.launched_on is not None:
+        workflow.apply_transition(
+            project,
+            Transition.PUBLISH,
+            by=by,
+            comment=f"Fiche corrigée et validée à nouveau ; consultation lancée le {project.launched_on:%d/%m/%Y}.",
+        )
+    if last.from_state == ProjectState.AWARDED:
+        workflow.apply_transition(
+            project, Transition.AWARD, by=by, comment="Fiche corrigée et validée à nouveau ; l'attribution demeure."
+        )
+
+
+@transaction.atomic
+def project_reopen(*, project, by, comment="", expected_version=None) -> PurchaseProject:
+    """Reopens a validated, published or awarded form so that it is corrected (its author is told what to
+    correct). Its snapshot, launch date and linked contracts stay; once validated again it returns to where it
+    was. Until then it no longer counts as validated."""
+    project = _locked(project, expected_version)
+    comment = _require_comment(comment, "Dites ce que la fiche doit corriger.")
+    workflow.apply_transition(project, Transition.REOPEN, by=by, comment=comment)
+    _notify(notifications.ChangesRequested, project, by, comment)
     return project
 
 
@@ -485,6 +520,7 @@ TRANSITION_SERVICES = {
     Transition.GIVE_OPINION: project_give_opinion,
     Transition.REQUEST_CHANGES: project_request_changes,
     Transition.VALIDATE: project_validate,
+    Transition.REOPEN: project_reopen,
     Transition.PUBLISH: project_publish,
     Transition.AWARD: project_award,
     Transition.UNAWARD: project_unaward,

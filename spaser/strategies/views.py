@@ -107,7 +107,7 @@ def _changes_comment(project):
     if project.state != ProjectState.CHANGES_REQUESTED:
         return None
     return (
-        project.transition_logs.filter(transition=Transition.REQUEST_CHANGES)
+        project.transition_logs.filter(transition__in=[Transition.REQUEST_CHANGES, Transition.REOPEN])
         .select_related("user")
         .order_by("-timestamp", "-pk")
         .first()

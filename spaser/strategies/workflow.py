@@ -14,6 +14,10 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
     Transition.GIVE_OPINION: (frozenset({S.ENVIRONMENT_REVIEW}), S.SUBMITTED),
     Transition.REQUEST_CHANGES: (frozenset({S.SUBMITTED, S.ENVIRONMENT_REVIEW}), S.CHANGES_REQUESTED),
     Transition.VALIDATE: (frozenset({S.SUBMITTED}), S.VALIDATED),
+    # A validated form corrected after the fact, for instance when the published contract data show that the
+    # signed contract holds a consideration the form does not plan (reconciliation report): it is reworked and
+    # validated again, then returns where it was (``services.project_validate``).
+    Transition.REOPEN: (frozenset({S.VALIDATED, S.PUBLISHED, S.AWARDED}), S.CHANGES_REQUESTED),
     Transition.PUBLISH: (frozenset({S.VALIDATED}), S.PUBLISHED),
     # A validated form may be awarded directly: the published contract data (DECP) shows the award.
     Transition.AWARD: (frozenset({S.VALIDATED, S.PUBLISHED}), S.AWARDED),

@@ -14,7 +14,7 @@ from spaser.strategies.enums import ProjectState
 from spaser.strategies.models import PurchaseProject
 from tests.contracts.factories import ContractFactory
 from tests.e2e.conftest import assert_accessible, login
-from tests.strategies.factories import PurchaseProjectFactory
+from tests.strategies.factories import PurchaseProjectFactory, add_compliant_rows
 
 
 @pytest.fixture
@@ -135,3 +135,76 @@ def test_the_commune_is_suggested_while_typing_and_a_wrong_one_is_refused(page, 
     )
     assert_accessible(page)
     assert PurchaseProject.objects.get(pk=project.pk).execution_commune is None
+
+
+def test_buyer_reopens_a_form_the_report_asks_to_correct_and_validates_it_again(page, demo_users, region):
+    """The signed contract holds an insertion clause the awarded form does not plan: the report asks to take the
+    form up again; the acheteur reopens it, adds the clause, validates it again, and it is "Attribuée" again."""
+    from django.contrib.auth import get_user_model
+
+    from spaser.strategies.models import ProjectContract
+
+    project = PurchaseProjectFactory(
+        organisation=region,
+        subject="Nettoyage des locaux du siège",
+        compliant=True,
+        insertion_clause=False,
+        insertion_hours=None,
+        social_justification="Prestation très courte, sans levier d'insertion repéré au sourçage.",
+        validated=True,
+        state=ProjectState.AWARDED,
+        estimated_amount=Decimal(120000),
+        planned_launch_date=datetime.date(2025, 1, 15),
+        planned_notification_date=datetime.date(2025, 4, 1),
+    )
+    add_compliant_rows(project)  # environmental criterion and clause: only the social side disagrees
+    project.snapshot = services.project_snapshot(project, report=selectors.project_report(project))
+    project.save(update_fields=["snapshot"])
+    contract = ContractFactory(
+        buyer=region,
+        external_id="2025-NET-001",
+        object="Nettoyage des locaux du siège",
+        notified_on=datetime.date(2025, 4, 10),
+        considerations_published=True,
+        social_clause=True,
+        environmental_criterion=True,
+    )
+    buyer = get_user_model().objects.get(email=demo_users[Role.BUYER])
+    ProjectContract.objects.create(project=project, contract=contract, confirmed_by=buyer)
+
+    login(page, demo_users[Role.BUYER], settings.SPASER_DEMO_PASSWORD)
+    page.wait_for_url("**/")
+    page.goto("/achats/rapprochement/")
+    gaps = page.locator("section[aria-labelledby='ecarts-titre']")
+    assert "étape « Rouvrir pour correction »" in " ".join(gaps.inner_text().split())
+    gaps.get_by_role("link", name="Ouvrir la fiche « Nettoyage des locaux du siège »").click()
+    page.wait_for_url(f"**/achats/{project.pk}/**")
+
+    reopen = page.locator("form.transition-form", has=page.get_by_role("button", name="Rouvrir pour correction"))
+    reopen.get_by_label("Commentaire").fill("Le marché signé contient une clause d'insertion : décrivez-la.")
+    assert_accessible(page)
+    reopen.get_by_role("button").click()
+    page.wait_for_load_state()
+    assert "Étape « Rouvrir pour correction » enregistrée." in page.locator("body").inner_text()
+    assert "À reprendre" in page.locator("h1 + p").inner_text()
+    assert "Le marché signé contient une clause d'insertion" in page.locator("main").inner_text()
+    assert_accessible(page)
+
+    page.get_by_role("link", name="Compléter la fiche").click()
+    page.get_by_label("Clause d'insertion").check()
+    page.get_by_label("Heures d'insertion").fill("120")
+    page.get_by_role("button", name="Enregistrer la fiche").click()
+    page.get_by_role("link", name="Retour à la fiche").click()
+    for step in ("Soumettre à validation", "Valider"):
+        page.locator("form.transition-form").get_by_role("button", name=step).click()
+        page.wait_for_load_state()
+    assert "Attribuée" in page.locator("h1 + p").inner_text()
+    log = page.locator(".transition-log").inner_text()
+    assert "Rouvrir pour correction" in log and "l'attribution demeure" in log
+    project.refresh_from_db()
+    assert project.state == ProjectState.AWARDED
+    assert selectors.planned_considerations(project) == (True, True)
+
+    page.goto("/achats/rapprochement/")
+    assert "Nettoyage des locaux du siège" not in page.locator("section[aria-labelledby='ecarts-titre']").inner_text()
+    assert_accessible(page)

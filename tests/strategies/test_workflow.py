@@ -27,6 +27,9 @@ EXPECTED_TARGETS = {
     (T.AWARD, S.PUBLISHED): S.AWARDED,
     (T.CLOSE, S.AWARDED): S.CLOSED,
     (T.UNAWARD, S.AWARDED): S.PUBLISHED,
+    (T.REOPEN, S.VALIDATED): S.CHANGES_REQUESTED,
+    (T.REOPEN, S.PUBLISHED): S.CHANGES_REQUESTED,
+    (T.REOPEN, S.AWARDED): S.CHANGES_REQUESTED,
     **{
         (T.ABANDON, state): S.ABANDONED
         for state in (S.DRAFT, S.SUBMITTED, S.ENVIRONMENT_REVIEW, S.CHANGES_REQUESTED, S.VALIDATED, S.PUBLISHED)
@@ -267,3 +270,77 @@ def test_publish_refused_when_the_actual_date_brings_the_2026_rules(people, orga
     services.project_publish(project=project, by=people[Role.BUYER], launch_date=datetime.date(2026, 8, 20))
     project.refresh_from_db()
     assert project.state == S.PUBLISHED
+
+
+@pytest.mark.parametrize(
+    ("reached", "steps_back"),
+    [
+        (S.VALIDATED, []),
+        (S.PUBLISHED, [(T.PUBLISH, S.VALIDATED, S.PUBLISHED)]),
+        (S.AWARDED, [(T.PUBLISH, S.VALIDATED, S.PUBLISHED), (T.AWARD, S.PUBLISHED, S.AWARDED)]),
+    ],
+    ids=str,
+)
+def test_a_reopened_form_is_corrected_then_returns_where_it_was(
+    reached, steps_back, people, direction, django_capture_on_commit_callbacks
+):
+    """The reconciliation report asks to take a validated form up again: the acheteur reopens it with what to
+    correct (the author is told), the form is edited and validated again, and goes back to where it was, each
+    step in the log; the new snapshot describes the corrected form."""
+    project = PurchaseProjectFactory(organisation=direction.organisation, direction=direction, compliant=True)
+    prescriber, buyer = people[Role.PRESCRIBER], people[Role.BUYER]
+    services.project_submit(project=project, by=prescriber)
+    services.project_validate(project=project, by=buyer)
+    if reached != S.VALIDATED:
+        services.project_publish(project=project, by=buyer, launch_date=datetime.date(2026, 6, 1))
+    if reached == S.AWARDED:
+        services.project_award(project=project, by=buyer)
+    project.refresh_from_db()
+    before = project.transition_logs.count()
+
+    with pytest.raises(ValidationError):
+        services.project_reopen(project=project, by=buyer, comment=" ")
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.project_reopen(project=project, by=buyer, comment="Le marché signé contient une clause d'insertion")
+    project.refresh_from_db()
+    assert project.state == S.CHANGES_REQUESTED
+    assert perms.can_edit_project(request_for(prescriber), project)
+    assert [message.to for message in mail.outbox] == [[prescriber.email]]
+    assert "clause d'insertion" in mail.outbox[0].body
+
+    services.project_update(
+        project=project, by=prescriber, data={"subject": "Objet corrigé"}, expected_version=project.version
+    )
+    services.project_submit(project=project, by=prescriber)
+    services.project_validate(project=project, by=buyer, comment="Correction validée")
+    project.refresh_from_db()
+    assert project.state == reached
+    assert project.snapshot["fields"]["subject"] == "Objet corrigé"
+    logs = list(project.transition_logs.values_list("transition", "from_state", "to_state")[before:])
+    assert logs == [
+        (T.REOPEN, reached, S.CHANGES_REQUESTED),
+        (T.SUBMIT, S.CHANGES_REQUESTED, S.SUBMITTED),
+        (T.VALIDATE, S.SUBMITTED, S.VALIDATED),
+        *steps_back,
+    ]
+
+
+def test_a_reopened_form_returns_where_it_was_after_further_requests_for_changes(people, direction):
+    """The round of work a reopening starts may hold ordinary requests for changes: the form still returns to
+    where it was once validated, and may be reopened again."""
+    project = PurchaseProjectFactory(organisation=direction.organisation, direction=direction, compliant=True)
+    prescriber, buyer = people[Role.PRESCRIBER], people[Role.BUYER]
+    services.project_submit(project=project, by=prescriber)
+    services.project_validate(project=project, by=buyer)
+    services.project_publish(project=project, by=buyer, launch_date=datetime.date(2026, 6, 1))
+    services.project_reopen(project=project, by=buyer, comment="à corriger")
+    services.project_submit(project=project, by=prescriber)
+    services.project_request_changes(project=project, by=buyer, comment="encore")
+    services.project_submit(project=project, by=prescriber)
+    services.project_validate(project=project, by=buyer)
+    project.refresh_from_db()
+    assert project.state == S.PUBLISHED  # the reopening opened this round: the consultation stays launched
+    services.project_reopen(project=project, by=buyer, comment="à corriger encore")
+    project.refresh_from_db()
+    assert project.state == S.CHANGES_REQUESTED
