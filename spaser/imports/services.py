@@ -30,6 +30,7 @@ logger = logging.getLogger(__name__)
 BATCH_SIZE = 1000
 EMBEDDED_DECP_DIR = Path(__file__).resolve().parent / "data" / "decp"
 QUARANTINE_RAW_MAX = 100_000
+QUARANTINE_FLUSH_CHARS = 4_000_000
 
 
 class ImportAborted(Exception):
@@ -128,8 +129,12 @@ def decp_import_file(
 
 def _decp_batches(path, info, run, counts, rejected_by_reason, report):
     """(records and rows, quarantined records) of each batch of the file: reading and normalising only, no
-    database access. Counts ``read`` and the rejections."""
-    batch, quarantine = [], []
+    database access. Counts ``read`` and the rejections.
+
+    Quarantined records are handed over by thousands (or 4 MB of text), not with every batch: writing them
+    makes the loader wait for the contracts it left to PostgreSQL (``PendingCopy``), and a file with a few
+    rejections per thousand would make it wait at nearly every batch."""
+    batch, quarantine, quarantine_chars = [], [], 0
     for record in decp_source.iter_records(path, info, progress=report):
         counts["read"] += 1
         try:
@@ -150,14 +155,15 @@ def _decp_batches(path, info, run, counts, rejected_by_reason, report):
                     raw=(record.text or decp.raw_json(record.data))[:QUARANTINE_RAW_MAX],
                 )
             )
-            if len(quarantine) >= BATCH_SIZE:
+            quarantine_chars += len(quarantine[-1].raw)
+            if len(quarantine) >= BATCH_SIZE or quarantine_chars >= QUARANTINE_FLUSH_CHARS:
                 yield [], quarantine
-                quarantine = []
+                quarantine, quarantine_chars = [], 0
             continue
         batch.append((record, row))
         if len(batch) >= BATCH_SIZE:
-            yield batch, quarantine
-            batch, quarantine = [], []
+            yield batch, []
+            batch = []
     yield batch, quarantine
 
 

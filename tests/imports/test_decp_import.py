@@ -120,6 +120,32 @@ def test_rejected_records_go_to_quarantine_and_valid_neighbours_are_kept(tmp_pat
     assert json.loads(quarantined[0].raw)["procedure"] == "Procédure imaginaire"
 
 
+@pytest.mark.parametrize("flush_chars", [4_000_000, 1], ids=["by-count", "by-size"])
+def test_rejections_spread_over_many_batches_are_all_quarantined(tmp_path, geo_cvl, monkeypatch, flush_chars):
+    """Quarantined records are written by thousands (or by size), not with each batch: none is lost between
+    batches or at the end of the file."""
+    from spaser.imports import services
+
+    monkeypatch.setattr(services, "BATCH_SIZE", 3)
+    monkeypatch.setattr(services, "QUARANTINE_FLUSH_CHARS", flush_chars)
+    writes = []
+    bulk_create = QuarantinedRecord.objects.bulk_create
+    monkeypatch.setattr(
+        QuarantinedRecord.objects,
+        "bulk_create",
+        lambda objs, **kw: writes.append(len(objs)) or bulk_create(objs, **kw),
+    )
+    records = [
+        market(id=str(i), procedure="Procédure imaginaire" if i % 4 == 0 else "Appel d'offres ouvert")
+        for i in range(1, 23)
+    ]
+    run = decp_import_file(path=write_json(tmp_path, "spread.json", records))
+    rejected = [str(i) for i in range(1, 23) if i % 4 == 0]
+    assert run.rejected_count == len(rejected) == 5 and run.created_count == 17
+    assert list(run.quarantine.order_by("position").values_list("external_id", flat=True)) == rejected
+    assert writes == ([3, 2] if flush_chars > 1 else [1] * 5)  # by thousands: here by BATCH_SIZE, 3
+
+
 def test_duplicated_ids_in_one_file_are_merged(tmp_path, geo_cvl):
     run = decp_import_file(path=write_json(tmp_path, "dup.json", [market(), market(), market(montant=5)]))
     assert counts(run) == {"read": 3, "created": 1, "updated": 0, "unchanged": 0, "merged": 2, "rejected": 0}
