@@ -575,6 +575,20 @@ def test_truncated_xml_is_refused(tmp_path):
         read_all(write(tmp_path, "cut.xml", content[:-300]))
 
 
+@pytest.mark.parametrize(
+    ("opening", "closing"),
+    [('<marches xmlns="http://example.org/decp">', "</marches>"), ('<d:marches xmlns:d="urn:decp">', "</d:marches>")],
+    ids=["default-namespace", "prefixed"],
+)
+def test_xml_elements_in_a_namespace_read_as_the_plain_ones(tmp_path, opening, closing):
+    """The official schemas have no namespace; a file that declares one holds the same elements."""
+    plain = (SHARED / "examples" / "v2_Marche.xml").read_text(encoding="utf-8")
+    path = write(tmp_path, "ns.xml", plain.replace("<marches>", opening, 1).replace("</marches>", closing).encode())
+    expected = [record.data for record in src.iter_records(SHARED / "examples" / "v2_Marche.xml")]
+    records = list(src.iter_records(path))
+    assert [record.data for record in records] == expected and len(records) == 2
+
+
 def test_latin1_xml_with_declaration(tmp_path):
     content = (
         "<?xml version='1.0' encoding='ISO-8859-1'?><marches><marche><id>1</id><objet>Été</objet></marche></marches>"

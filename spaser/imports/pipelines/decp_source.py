@@ -380,6 +380,12 @@ def _iter_json(info: SourceInfo, progress: Callable[[int], None] | None) -> Iter
         disk.close()
 
 
+def _local(tag: str) -> str:
+    """The element's name without its namespace: the official schemas (XSD) have none, but a file may declare
+    one (``<marches xmlns="...">``) and its elements are the same."""
+    return tag.rpartition("}")[2] if tag[:1] == "{" else tag
+
+
 def element_to_data(element):
     """XML element → JSON-like data: text, or dict of children, repeated tags become lists."""
     if len(element) == 0:
@@ -393,6 +399,7 @@ def element_to_data(element):
         tag = child.tag
         if not isinstance(tag, str):  # comment or processing instruction
             continue
+        tag = _local(tag)
         value = element_to_data(child)
         if tag in data:
             previous = data[tag]
@@ -439,17 +446,20 @@ def _iter_xml(info: SourceInfo, progress: Callable[[int], None] | None) -> Itera
             if event == "start":
                 if not root_checked:
                     root_checked = True
-                    if element.tag in positions:  # a file holding one record (official 1.5 example)
+                    root = _local(element.tag)
+                    if root in positions:  # a file holding one record (official 1.5 example)
                         single = True
-                    elif element.tag != "marches":
+                    elif root != "marches":
                         raise SourceError(
                             f"Élément racine « {element.tag} » au lieu de « marches » : "
                             "ce fichier XML ne suit pas le format DECP."
                         )
                 continue
-            tag = element.tag
+            if not isinstance(element.tag, str):
+                continue
+            tag = _local(element.tag)
             parent = element.getparent()
-            if tag not in positions or not (single if parent is None else parent.tag == "marches"):
+            if tag not in positions or not (single if parent is None else _local(parent.tag) == "marches"):
                 continue
             positions[tag] += 1
             yield RawRecord(positions[tag], tag, element_to_data(element))
