@@ -22,23 +22,35 @@ def region(demo_users):
     return Organisation.objects.get(siret=settings.SPASER_ORGANISATION_SIRET)
 
 
+def validated_form(region, *, with_criteria=False, **fields):
+    """A validated form of the Région planned for 2025, its snapshot frozen (with the compliant criteria and
+    clauses first when asked)."""
+    project = PurchaseProjectFactory(
+        organisation=region,
+        validated=True,
+        planned_launch_date=datetime.date(2025, 1, 15),
+        planned_notification_date=datetime.date(2025, 4, 1),
+        **fields,
+    )
+    if with_criteria:
+        add_compliant_rows(project)
+    project.snapshot = services.project_snapshot(project, report=selectors.project_report(project))
+    project.save(update_fields=["snapshot"])
+    return project
+
+
 @pytest.fixture
 def published_project(region):
     """A published form planning an insertion clause, and the Région's contract that answers it, whose
     publication says "Pas de considération sociale"."""
-    project = PurchaseProjectFactory(
-        organisation=region,
+    project = validated_form(
+        region,
         subject="Entretien des espaces verts des lycées du Loiret",
-        validated=True,
         state=ProjectState.PUBLISHED,
         insertion_clause=True,
         insertion_hours=Decimal(200),
         estimated_amount=Decimal(300000),
-        planned_launch_date=datetime.date(2025, 1, 15),
-        planned_notification_date=datetime.date(2025, 4, 1),
     )
-    project.snapshot = services.project_snapshot(project, report=selectors.project_report(project))
-    project.save(update_fields=["snapshot"])
     contract = ContractFactory(
         buyer=region,
         external_id="2025-EV-045",
@@ -144,22 +156,18 @@ def test_buyer_reopens_a_form_the_report_asks_to_correct_and_validates_it_again(
 
     from spaser.strategies.models import ProjectContract
 
-    project = PurchaseProjectFactory(
-        organisation=region,
+    # Environmental criterion and clause: only the social side disagrees.
+    project = validated_form(
+        region,
+        with_criteria=True,
         subject="Nettoyage des locaux du siège",
         compliant=True,
         insertion_clause=False,
         insertion_hours=None,
         social_justification="Prestation très courte, sans levier d'insertion repéré au sourçage.",
-        validated=True,
         state=ProjectState.AWARDED,
         estimated_amount=Decimal(120000),
-        planned_launch_date=datetime.date(2025, 1, 15),
-        planned_notification_date=datetime.date(2025, 4, 1),
     )
-    add_compliant_rows(project)  # environmental criterion and clause: only the social side disagrees
-    project.snapshot = services.project_snapshot(project, report=selectors.project_report(project))
-    project.save(update_fields=["snapshot"])
     contract = ContractFactory(
         buyer=region,
         external_id="2025-NET-001",
