@@ -220,6 +220,11 @@ def test_identifier_type_variants(published, expected):
     assert row.holders[0].id_type == expected
 
 
+def test_an_overlong_place_code_is_cut_and_flagged():
+    row = decp.transform(market(lieuExecution={"code": "45000 Orléans Loiret", "typeCode": "Code postal"}))
+    assert row.place_code == "45000 Orlé" and "code_lieu_tronque:lieuExecution.code" in row.anomalies
+
+
 def test_lieu_execution_type_variant():
     row = decp.transform(market(lieuExecution={"code": "45", "typeCode": "CODE DEPARTEMENT"}))
     assert row.place_type == enums.PlaceType.DEPARTEMENT

@@ -746,9 +746,12 @@ def transform(raw, *, kind: str = MARKET, source: str = "") -> ContractRow:
         type_raw = _get(raw, "lieuExecution", "typeCode")
         place_raw = _get(raw, "lieuExecution", "nom")
     if type(code_raw) is str and code_raw.isascii():
-        place_code = code_raw.strip()[:10]
+        place_code = code_raw.strip()
     else:
-        place_code = _text(code_raw, "lieuExecution.code", reasons, anomalies)[:10]
+        place_code = _text(code_raw, "lieuExecution.code", reasons, anomalies)
+    if len(place_code) > 10:  # no code of a place is that long: kept cut, and said so
+        place_code = place_code[:10]
+        anomalies.append("code_lieu_tronque:lieuExecution.code")
     place_type = (type(type_raw) is str and _PLACE_TYPES.get(type_raw)) or _enum(
         type_raw, "place_type", "lieuExecution.typeCode", reasons
     )
