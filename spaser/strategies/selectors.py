@@ -16,7 +16,7 @@ from spaser.referentiel.models import BuyerSettings, Criterion, Family, LegalObl
 from spaser.referentiel.selectors import resolve_family
 from spaser.referentiel.thresholds import applicable_rules
 from spaser.strategies import compliance, programme_import
-from spaser.strategies.enums import CheckStatus, ReconciliationKind
+from spaser.strategies.enums import CheckStatus, ProjectState, ReconciliationKind
 from spaser.strategies.models import FROZEN_STATES, ProgrammeEntry, ProjectContract, PurchaseProject, StrategySettings
 
 # The obligation of the référentiel whose date triggers the loi Climat rules of the engine.
@@ -323,6 +323,7 @@ class ReconciliationLine:
         "disagreement": "Désaccord entre la fiche et les données publiées",
         "not_comparable": "Données publiées sans considérations (format 2019)",
         "uncovered": "Marché sans fiche",
+        "in_correction": "Fiche rouverte pour correction",
     }
 
     @property
@@ -349,13 +350,15 @@ class Reconciliation:
     form_threshold: Decimal | None  # today's
     linked_count: int
     threshold_periods: list["ThresholdPeriod"] = field(default_factory=list)
+    # Contracts whose validated form was reopened for correction: not compared until it is validated again.
+    in_correction: list[ReconciliationLine] = field(default_factory=list)
 
     @property
     def threshold_changed(self) -> bool:
         return len(self.threshold_periods) > 1
 
     def lines(self) -> list[ReconciliationLine]:
-        return [*self.disagreements, *self.not_comparable, *self.uncovered]
+        return [*self.disagreements, *self.in_correction, *self.not_comparable, *self.uncovered]
 
 
 FORM_THRESHOLD_CODE = "strategy_form"
@@ -459,12 +462,20 @@ def reconciliation(
         .prefetch_related("project__award_criteria", "project__clauses")
         .order_by("-contract__notified_on", "contract__external_id")
     )
+    correcting = (
+        ProjectContract.objects.filter(project__organisation=organisation, project__validated_at__isnull=False)
+        .exclude(project__state__in=[*FROZEN_STATES, ProjectState.ABANDONED])
+        .select_related("contract", "project", "project__direction")
+        .order_by("-contract__notified_on", "contract__external_id")
+    )
     uncovered = Contract.objects.of_buyer(organisation).filter(project_links__isnull=True)
     if year:
         links = links.filter(contract__notified_on__year=year)
+        correcting = correcting.filter(contract__notified_on__year=year)
         uncovered = uncovered.filter(notified_on__year=year)
     if direction is not None:
         links = links.filter(project__direction=direction)
+        correcting = correcting.filter(project__direction=direction)
     threshold, periods = None, []
     if with_uncovered:
         # The form threshold does not depend on the nature (référentiel "strategy_form"); each contract's initial
@@ -509,4 +520,5 @@ def reconciliation(
         form_threshold=threshold,
         threshold_periods=periods,
         linked_count=linked_count,
+        in_correction=[ReconciliationLine("in_correction", link.contract, link.project) for link in correcting],
     )

@@ -198,6 +198,15 @@ def test_buyer_reopens_a_form_the_report_asks_to_correct_and_validates_it_again(
     assert "Le marché signé contient une clause d'insertion" in page.locator("main").inner_text()
     assert_accessible(page)
 
+    # Meanwhile the report lists the contract apart, not as a disagreement nor as a contract without a form.
+    page.goto("/achats/rapprochement/")
+    apart = page.locator("section[aria-labelledby='en-correction-titre']")
+    assert "2025-NET-001" in apart.inner_text() and "à reprendre" in apart.inner_text()
+    assert "2025-NET-001" not in page.locator("section[aria-labelledby='ecarts-titre']").inner_text()
+    assert_accessible(page)
+    apart.get_by_role("link", name="Nettoyage des locaux du siège").click()
+    page.wait_for_url(f"**/achats/{project.pk}/")
+
     page.get_by_role("link", name="Compléter la fiche").click()
     page.get_by_label("Clause d'insertion").check()
     page.get_by_label("Heures d'insertion").fill("120")

@@ -307,3 +307,28 @@ def test_page_shows_the_threshold_periods_and_each_contracts_threshold(
     assert "jusqu'au 31/12/2024 : 40 000 € HT" in page
     assert "depuis le 01/01/2025 : 90 000 € HT" in page
     assert '<td class="text-end">50 000</td> <td class="text-end">40 000</td>' in page
+
+
+def test_a_form_reopened_for_correction_is_listed_apart_until_validated_again(pilot_client, organisation, people):
+    """While its form is being corrected, a linked contract is neither a disagreement (the form is not
+    validated) nor a contract without a form: the report lists it apart, on the page and in the exports."""
+    from spaser.strategies import services
+
+    project = awarded(organisation, environmental=True, subject="Restauration des lycées")
+    contract = link(project, published_contract(organisation, social=True, environmental=True)).contract
+    other = awarded(organisation, environmental=True)
+    link(other, published_contract(organisation, social=True, environmental=True))
+    report = selectors.reconciliation(organisation)
+    assert len(report.disagreements) == 2 and report.in_correction == []
+
+    services.project_reopen(project=project, by=people[Role.BUYER], comment="Décrire la clause d'insertion")
+    report = selectors.reconciliation(organisation)
+    assert [line.project for line in report.disagreements] == [other]
+    assert [(line.contract, line.situation) for line in report.in_correction] == [(contract, "in_correction")]
+    assert contract not in [line.contract for line in report.uncovered]
+    page = " ".join(text(pilot_client.get(reverse("strategies:reconciliation"))).split())
+    assert "Fiches rouvertes pour correction" in page and "Restauration des lycées</a> : à reprendre" in page
+    response = pilot_client.get(reverse("strategies:reconciliation_csv"))
+    content = b"".join(response.streaming_content).decode("utf-8-sig")
+    rows = [row for row in csv.reader(io.StringIO(content)) if contract.external_id in row]
+    assert [row[0] for row in rows] == ["Fiche rouverte pour correction"]
