@@ -456,26 +456,24 @@ def reconciliation(
     A linked form is frozen (validated, published, awarded or closed): `planned_considerations` reads its
     snapshot, as the data-quality indicator does (the saved rows only for an old snapshot without them).
     The direction filter applies to the linked contracts only (a contract without a form has no direction)."""
-    links = (
-        ProjectContract.objects.filter(project__organisation=organisation, project__state__in=FROZEN_STATES)
-        .select_related("contract", "project", "project__direction")
-        .prefetch_related("project__award_criteria", "project__clauses")
-        .order_by("-contract__notified_on", "contract__external_id")
-    )
-    correcting = (
-        ProjectContract.objects.filter(project__organisation=organisation, project__validated_at__isnull=False)
-        .exclude(project__state__in=[*FROZEN_STATES, ProjectState.ABANDONED])
+    linked = (
+        ProjectContract.objects.filter(project__organisation=organisation)
         .select_related("contract", "project", "project__direction")
         .order_by("-contract__notified_on", "contract__external_id")
     )
     uncovered = Contract.objects.of_buyer(organisation).filter(project_links__isnull=True)
     if year:
-        links = links.filter(contract__notified_on__year=year)
-        correcting = correcting.filter(contract__notified_on__year=year)
+        linked = linked.filter(contract__notified_on__year=year)
         uncovered = uncovered.filter(notified_on__year=year)
     if direction is not None:
-        links = links.filter(project__direction=direction)
-        correcting = correcting.filter(project__direction=direction)
+        linked = linked.filter(project__direction=direction)
+    links = linked.filter(project__state__in=FROZEN_STATES).prefetch_related(
+        "project__award_criteria", "project__clauses"
+    )
+    # Validated once, reopened for correction since (and not abandoned): compared again once validated again.
+    correcting = linked.filter(project__validated_at__isnull=False).exclude(
+        project__state__in=[*FROZEN_STATES, ProjectState.ABANDONED]
+    )
     threshold, periods = None, []
     if with_uncovered:
         # The form threshold does not depend on the nature (référentiel "strategy_form"); each contract's initial
