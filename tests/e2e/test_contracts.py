@@ -19,7 +19,7 @@ def check(page):
 def decp_file(tmp_path):
     records = [
         market(id="E2E-1", objet="Entretien des espaces verts des lycées"),
-        market(id="E2E-2", procedure="Procédure inventée"),
+        market(id="E2E-2", acheteur={"id": "SIRET-INVENTE"}, procedure="Procédure inventée"),
         market(id="E2E-3", objet="Nettoyage des locaux"),
     ]
     path = tmp_path / "depot-e2e.json"
@@ -46,7 +46,7 @@ def test_upload_follow_and_browse_the_imported_contracts(page, demo_users, tmp_p
     assert "3" in summary.get_by_role("row", name="Lus").inner_text()
     assert "2" in summary.get_by_role("row", name="Créés").inner_text()
     assert "1" in summary.get_by_role("row", name="Rejetés").inner_text()
-    assert "valeur_inconnue" in main.inner_text()
+    assert "siret_invalide" in main.inner_text()
     check(page)
 
     page.get_by_role("link", name="Voir les 1 enregistrement en quarantaine").click()

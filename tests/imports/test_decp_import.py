@@ -94,7 +94,7 @@ def test_same_contract_from_two_platforms_is_merged_not_counted_twice(geo_cvl):
 
 
 def test_dry_run_writes_nothing_but_the_journal(tmp_path, geo_cvl):
-    path = write_json(tmp_path, "a.json", [market(id="1"), market(id="2", montant="x")])
+    path = write_json(tmp_path, "a.json", [market(id="1"), market(id="2", acheteur={"id": "x"})])
     run = decp_import_file(path=path, dry_run=True)
     assert run.status == ImportStatus.SUCCEEDED and run.dry_run
     assert counts(run) == {"read": 2, "created": 1, "updated": 0, "unchanged": 0, "merged": 0, "rejected": 1}
@@ -105,18 +105,18 @@ def test_dry_run_writes_nothing_but_the_journal(tmp_path, geo_cvl):
 def test_rejected_records_go_to_quarantine_and_valid_neighbours_are_kept(tmp_path, geo_cvl):
     records = [
         market(id="1"),
-        market(id="2", procedure="Procédure imaginaire"),
+        market(id="2", acheteur={"id": "2345000230002"}, procedure="Procédure imaginaire"),
         market(id=None),
         market(id="4", acheteur={"id": "123"}),
         market(id="5"),
     ]
     run = decp_import_file(path=write_json(tmp_path, "mixed.json", records))
     assert counts(run)["created"] == 2 and run.rejected_count == 3
-    assert run.rejected_by_reason == {"valeur_inconnue": 1, "champ_manquant": 1, "siret_invalide": 1}
+    assert run.rejected_by_reason == {"siret_invalide": 2, "champ_manquant": 1}
     quarantined = list(run.quarantine.order_by("position"))
     assert [(q.position, q.external_id) for q in quarantined] == [(2, "2"), (3, ""), (4, "4")]
-    assert quarantined[0].buyer_siret == "23450002300028"
-    assert "Procédure imaginaire" in quarantined[0].reasons[0]
+    assert quarantined[0].buyer_siret == "2345000230002"
+    assert "2345000230002" in quarantined[0].reasons[0]
     assert json.loads(quarantined[0].raw)["procedure"] == "Procédure imaginaire"
 
 
@@ -136,8 +136,7 @@ def test_rejections_spread_over_many_batches_are_all_quarantined(tmp_path, geo_c
         lambda objs, **kw: writes.append(len(objs)) or bulk_create(objs, **kw),
     )
     records = [
-        market(id=str(i), procedure="Procédure imaginaire" if i % 4 == 0 else "Appel d'offres ouvert")
-        for i in range(1, 23)
+        market(id=str(i), acheteur={"id": "inconnu"} if i % 4 == 0 else {"id": "23450002300028"}) for i in range(1, 23)
     ]
     run = decp_import_file(path=write_json(tmp_path, "spread.json", records))
     rejected = [str(i) for i in range(1, 23) if i % 4 == 0]
@@ -406,11 +405,11 @@ def test_gzip_and_xml_inputs(tmp_path, geo_cvl):
 
 
 def test_command_prints_summary_and_fails_on_refused_file(tmp_path, capsys, geo_cvl):
-    good = write_json(tmp_path, "good.json", [market(id="1"), market(id="2", montant=-1)])
+    good = write_json(tmp_path, "good.json", [market(id="1"), market(id="2", acheteur=None)])
     call_command("import_decp", str(good), "--no-progress")
     out = capsys.readouterr().out
     assert "2 lus = 1 créés + 0 mis à jour + 0 inchangés + 0 fusionnés + 1 rejetés" in out
-    assert "montant_negatif" in out
+    assert "champ_manquant" in out
     bad = tmp_path / "bad.json"
     bad.write_bytes(b'{"marches": [')
     with pytest.raises(CommandError):

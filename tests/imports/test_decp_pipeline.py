@@ -249,17 +249,18 @@ def test_date_variants(published, expected, flag):
 
 
 @pytest.mark.parametrize("published", ["31/02/2023", "2023/06/22", "06-22-2023", "22.06.2023"])
-def test_unreadable_dates_are_rejected(published):
-    with pytest.raises(decp.RowRejected, match="date_invalide"):
-        decp.transform(market(dateNotification=published))
+def test_unreadable_dates_leave_the_field_empty_and_keep_the_record(published):
+    row = decp.transform(market(dateNotification=published))
+    assert row.notified_on is None
+    assert f"date_invalide:dateNotification:{published}" in row.anomalies
 
 
 @pytest.mark.parametrize(
     ("published", "expected", "flag"),
     [
-        ("3111000", "03111000", "cpv_corrige"),
+        ("3111000", "03111000", "cpv_corrige:codeCPV:3111000"),
         ("031210005", "03121000", None),
-        ("4543100-7", "45431000", "cpv_corrige"),
+        ("4543100-7", "45431000", "cpv_corrige:codeCPV:4543100-7"),
         ("74000000-9", "74000000", "cpv_hors_nomenclature"),
     ],
 )
@@ -296,33 +297,60 @@ def test_mojibake_is_repaired():
     ("changes", "code"),
     [
         ({"id": None}, "champ_manquant"),
+        ({"id": ""}, "champ_manquant"),
         ({"acheteur": None}, "champ_manquant"),
         ({"acheteur": {"id": "2345"}}, "siret_invalide"),
-        ({"nature": None}, "champ_manquant"),
-        ({"procedure": "Procédure au doigt mouillé"}, "valeur_inconnue"),
-        ({"considerationsSociales": {"considerationSociale": ["Clause magique"]}}, "valeur_inconnue"),
-        ({"montant": "beaucoup"}, "type_invalide"),
-        ({"montant": -5}, "montant_negatif"),
-        ({"montant": True}, "type_invalide"),
-        ({"dureeMois": {"mois": 3}}, "type_invalide"),
-        ({"dateNotification": "hier"}, "date_invalide"),
-        ({"dateNotification": "2024-02-30"}, "date_invalide"),
-        ({"marcheInnovant": "peut-être"}, "type_invalide"),
-        ({"objet": ["a", "b"]}, "type_invalide"),
-        ({"codeCPV": "abc"}, "cpv_invalide"),
     ],
 )
-def test_invalid_records_are_rejected_with_a_reason(changes, code):
+def test_only_records_that_cannot_be_identified_are_rejected(changes, code):
     with pytest.raises(decp.RowRejected) as exc:
         decp.transform(market(**changes))
     assert code in exc.value.codes
     assert all(" : " in reason for reason in exc.value.reasons)
 
 
-def test_every_reason_is_reported_at_once():
+@pytest.mark.parametrize(
+    ("changes", "attribute", "empty", "flag"),
+    [
+        ({"nature": None}, "nature", "", "champ_manquant:nature"),
+        (
+            {"procedure": "Procédure au doigt mouillé"},
+            "procedure",
+            "",
+            "valeur_inconnue:procedure:Procédure au doigt mouillé",
+        ),
+        (
+            {"considerationsSociales": {"considerationSociale": ["Clause magique"]}},
+            "social",
+            (),
+            "valeur_inconnue:considerationsSociales:Clause magique",
+        ),
+        ({"montant": "beaucoup"}, "initial_amount", None, "type_invalide:montant:beaucoup"),
+        ({"montant": -5}, "initial_amount", None, "montant_negatif:montant:-5"),
+        ({"montant": True}, "initial_amount", None, "type_invalide:montant:true"),
+        ({"dureeMois": {"mois": 3}}, "duration_months", None, 'type_invalide:dureeMois:{"mois": 3}'),
+        ({"dateNotification": "hier"}, "notified_on", None, "date_invalide:dateNotification:hier"),
+        ({"dateNotification": "2024-02-30"}, "notified_on", None, "date_invalide:dateNotification:2024-02-30"),
+        ({"marcheInnovant": "peut-être"}, "innovative", None, "type_invalide:marcheInnovant:peut-être"),
+        ({"objet": ["a", "b"]}, "object", "", 'type_invalide:objet:["a", "b"]'),
+        ({"codeCPV": "abc"}, "cpv", "", "cpv_invalide:codeCPV:abc"),
+        ({"codeCPV": "0"}, "cpv", "", "cpv_invalide:codeCPV:0"),
+    ],
+)
+def test_what_cannot_be_understood_leaves_the_field_empty_and_keeps_the_record(changes, attribute, empty, flag):
+    row = decp.transform(market(**changes))
+    assert getattr(row, attribute) == empty
+    assert flag in row.anomalies
+    assert row.external_id == market()["id"] and row.buyer_siret == market()["acheteur"]["id"]
+
+
+def test_every_finding_is_reported_at_once():
+    row = decp.transform(market(montant="x", procedure="?", nature=None))
+    codes = {anomaly.split(":", 1)[0] for anomaly in row.anomalies}
+    assert {"champ_manquant", "type_invalide", "valeur_inconnue"} <= codes
     with pytest.raises(decp.RowRejected) as exc:
         decp.transform(market(id=None, montant="x", procedure="?"))
-    assert set(exc.value.codes) == {"champ_manquant", "type_invalide", "valeur_inconnue"}
+    assert exc.value.codes == ["champ_manquant"]
 
 
 def test_non_object_record_rejected():

@@ -140,14 +140,20 @@ json_values = st.recursive(
     st.sampled_from([MARKET, CONCESSION]),
 )
 def test_any_value_gives_a_row_or_a_reasoned_rejection(raw, key, value, kind):
-    """Whatever a field holds, the normaliser either accepts the record or rejects it with reasons;
-    it never crashes and never accepts an invalid SIRET or a negative amount."""
+    """Whatever a field holds, the normaliser either accepts the record or rejects it with reasons; it never
+    crashes, never accepts an invalid SIRET or a negative amount, and rejects a record only when it cannot be
+    identified: a wording, a CPV, a missing nature or any other field never quarantines it."""
     raw[key] = value
+    identifying = key in ("id", "acheteur", "autoriteConcedante")
     try:
         row = decp.transform(raw, kind=kind)
     except decp.RowRejected as exc:
         assert exc.reasons and all(" : " in reason for reason in exc.reasons)
+        assert identifying, f"rejected for {key}: {exc.reasons}"
+        assert set(exc.codes) <= {"champ_manquant", "siret_invalide", "id_invalide"}
         return
+    for anomaly in row.anomalies:
+        assert anomaly.split(":", 1)[0].isidentifier()
     assert len(row.buyer_siret) == 14 and row.buyer_siret.isdigit()
     assert row.external_id
     assert row.initial_amount is None or row.initial_amount >= 0
@@ -161,6 +167,7 @@ def forget_what_was_read():
         memo.clear()
     for vocabulary in decp._VOCABS.values():
         vocabulary.exact.clear()
+        vocabulary.variants.clear()
 
 
 def outcome(raw, kind):

@@ -22,7 +22,7 @@ def test_upload_runs_in_the_worker_and_shows_the_summary(
     client.force_login(member_of(Role.BUYER))
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
-            reverse("imports:upload"), {"file": decp_upload([market(id="1"), market(id="2", montant="?")])}
+            reverse("imports:upload"), {"file": decp_upload([market(id="1"), market(id="2", acheteur={"id": "?"})])}
         )
     run = ImportRun.objects.get()
     assert response.url == reverse("imports:run_detail", args=[run.pk])
@@ -31,12 +31,12 @@ def test_upload_runs_in_the_worker_and_shows_the_summary(
     assert (run.created_count, run.rejected_count) == (1, 1)
     assert Contract.objects.count() == 1
     page = client.get(response.url).content.decode()
-    assert "Résumé" in page and "type_invalide" in page
+    assert "Résumé" in page and "siret_invalide" in page
     assert "INVALID_TEMPLATE_VARIABLE" not in page
     quarantine = client.get(reverse("imports:quarantine"), {"run": run.pk})
     assert [r.external_id for r in quarantine.context["page"].object_list] == ["2"]
     export = client.get(reverse("imports:quarantine_export"), {"run": run.pk})
-    assert "type_invalide" in b"".join(export.streaming_content).decode("utf-8-sig")
+    assert "siret_invalide" in b"".join(export.streaming_content).decode("utf-8-sig")
 
 
 def test_upload_refuses_other_extensions(client, member_of):

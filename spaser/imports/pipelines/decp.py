@@ -5,17 +5,19 @@ hybrids found in real files (shared/spec/decp.md §5, shared/data/README.md):
 
 - wrappers flattened whatever their depth: ``titulaires[].titulaire``, ``[[{...}]]``,
   ``{"modification": {...}}`` instead of a list, ``"acheteur.id"`` as a flat key;
-- labels matched whatever their case, accents or punctuation; legacy labels through
-  ``corrections/decp_values.csv``; an unknown value of an enumeration rejects the record;
+- labels matched whatever their case, accents or punctuation; legacy labels and real-world variants through
+  ``corrections/decp_values.csv``; each label that is not the official wording is flagged with its original
+  (``libelle_normalise``), an unknown one leaves the field empty (``valeur_inconnue``);
 - dates with a time zone (``2018-12-17+01:00``) or a time; impossible years repaired through
   ``corrections/decp_dates.csv``; CPV codes that lost a leading zero or their hyphen repaired against the
   EU nomenclature;
 - what is suspicious is kept and flagged (``anomalies``): amount 0 or absurd, duration "NC", 0 offers,
   advance rate without advance, missing notification date, mis-decoded text...
 
-A record is rejected only when it cannot be identified (no id, no valid buyer SIRET, no kind) or holds a
-value that cannot be understood (wrong type, unknown label, impossible date). Each reason is a short
-French sentence starting with a stable code (``code : détail``) so that reasons can be counted.
+A record is rejected only when it cannot be identified (no id, no valid buyer SIRET). A value that cannot be
+understood (wrong type, unknown label, unreadable date, unusable CPV, negative amount) leaves its field empty
+and is flagged ``code:field:original``; a missing nature too. Each reason is a short French sentence starting
+with a stable code (``code : détail``) so that reasons can be counted.
 """
 
 import datetime as dt
@@ -205,8 +207,35 @@ def _modification_repr(m: Modification) -> str:
 
 
 class _Reasons(list):
+    """Reasons to quarantine a record: only what prevents identifying it (no id, no buyer SIRET).
+
+    ``kept`` collects what could not be understood in a field of an identified record: the record is kept with
+    that field empty, and each finding becomes an anomaly ``code:field:original value``."""
+
+    def __init__(self):
+        super().__init__()
+        self.kept: list[str] = []
+
     def add(self, code: str, detail: str):
         self.append(f"{code} : {detail}")
+
+    def keep(self, code: str, name: str, value):
+        self.kept.append(anomaly(code, name, value))
+
+
+ORIGINAL_MAX = 200  # characters of a published value quoted in an anomaly
+
+
+def anomaly(code: str, name: str, value) -> str:
+    """``code:field:original``, the original as published (text, or JSON of another value), on one line."""
+    if isinstance(value, str):
+        original = value
+    else:
+        original = json.dumps(value, ensure_ascii=False, default=str)
+    original = " ".join(original.split())
+    if len(original) > ORIGINAL_MAX:
+        original = original[: ORIGINAL_MAX - 1] + "…"
+    return f"{code}:{name}:{original}"
 
 
 _VOCABS = {name: vocabulary.Vocabulary(name) for name in vocabulary.VOCABULARIES}
@@ -260,7 +289,7 @@ def _text(value, name: str, reasons: _Reasons, anomalies: list[str]) -> str:
     if value is None:
         return ""
     if isinstance(value, bool) or isinstance(value, dict | list):
-        reasons.add("type_invalide", f"{name} devrait être un texte, reçu {type(value).__name__}")
+        reasons.keep("type_invalide", name, value)
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
@@ -294,12 +323,15 @@ def _enum(value, vocab: str, name: str, reasons: _Reasons) -> str:
     if value is None or value == "":
         return ""
     if not isinstance(value, str):
-        reasons.add("type_invalide", f"{name} devrait être un libellé, reçu {value!r}")
+        reasons.keep("type_invalide", name, value)
         return ""
-    result = _VOCABS[vocab](value)
+    vocabulary_ = _VOCABS[vocab]
+    result = vocabulary_(value)
     if result is None:
-        reasons.add("valeur_inconnue", f"{name} « {value[:80]} » n'est pas une valeur de la nomenclature DECP")
+        reasons.keep("valeur_inconnue", name, value)
         return ""
+    if value not in vocabulary_.official:
+        reasons.keep("libelle_normalise", name, value)  # a variant or an obsolete wording, mapped
     return result
 
 
@@ -319,7 +351,7 @@ def _date(value, name: str, reasons: _Reasons, anomalies: list[str], reference: 
     if value is None or value == "":
         return None
     if not isinstance(value, str):
-        reasons.add("type_invalide", f"{name} devrait être une date AAAA-MM-JJ, reçu {value!r}")
+        reasons.keep("type_invalide", name, value)
         return None
     try:
         parsed, candidates = _DATE_CACHE[value]
@@ -334,7 +366,7 @@ def _date(value, name: str, reasons: _Reasons, anomalies: list[str], reference: 
             _PLAUSIBLE_DATES[value] = parsed
         return parsed
     if candidates is None:
-        reasons.add("date_invalide", f"{name} « {value[:40]} » n'est pas une date lisible")
+        reasons.keep("date_invalide", name, value)
         return None
     if reference is not None:
         for candidate in candidates:
@@ -377,13 +409,13 @@ def _number(value, name: str, reasons: _Reasons) -> Decimal | None:
     if value is None or value == "":
         return None
     if isinstance(value, bool):
-        reasons.add("type_invalide", f"{name} devrait être un nombre, reçu {value!r}")
+        reasons.keep("type_invalide", name, value)
         return None
     if isinstance(value, int):
         return Decimal(value)
     if isinstance(value, float):
         if value != value or value in (float("inf"), float("-inf")):
-            reasons.add("type_invalide", f"{name} n'est pas un nombre fini")
+            reasons.keep("type_invalide", name, value)
             return None
         return Decimal(repr(value))
     if isinstance(value, Decimal):
@@ -393,13 +425,13 @@ def _number(value, name: str, reasons: _Reasons) -> Decimal | None:
         try:
             number = Decimal(text)
         except InvalidOperation:
-            reasons.add("type_invalide", f"{name} « {value[:40]} » n'est pas un nombre")
+            reasons.keep("type_invalide", name, value)
             return None
         if not number.is_finite():
-            reasons.add("type_invalide", f"{name} n'est pas un nombre fini")
+            reasons.keep("type_invalide", name, value)
             return None
         return number
-    reasons.add("type_invalide", f"{name} devrait être un nombre, reçu {type(value).__name__}")
+    reasons.keep("type_invalide", name, value)
     return None
 
 
@@ -408,7 +440,7 @@ def _amount(value, name: str, reasons: _Reasons, anomalies: list[str]) -> Decima
     if amount is None:
         return None
     if amount < 0:
-        reasons.add("montant_negatif", f"{name} négatif ({amount})")
+        reasons.keep("montant_negatif", name, value)
         return None
     if amount >= MAX_AMOUNT:
         anomalies.append(f"montant_aberrant_ignore:{name}")
@@ -434,7 +466,7 @@ def _integer(value, name: str, reasons: _Reasons, anomalies: list[str]) -> int |
         anomalies.append(f"valeur_non_entiere_ignoree:{name}")
         return None
     if number < 0:
-        reasons.add("valeur_negative", f"{name} négatif ({number})")
+        reasons.keep("valeur_negative", name, value)
         return None
     if number > 2_000_000_000:
         anomalies.append(f"valeur_aberrante_ignoree:{name}")
@@ -452,7 +484,16 @@ def _share(value, name: str, reasons: _Reasons, anomalies: list[str]) -> Decimal
     return share.quantize(Decimal("0.0001"))
 
 
-_BOOLEANS = {"true": True, "oui": True, "1": True, "false": False, "non": False, "0": False}
+_BOOLEANS = {
+    "true": True,
+    "oui": True,
+    "1": True,
+    "vrai": True,
+    "false": False,
+    "non": False,
+    "0": False,
+    "faux": False,
+}
 
 
 def _boolean(value, name: str, reasons: _Reasons) -> bool | None:
@@ -464,7 +505,7 @@ def _boolean(value, name: str, reasons: _Reasons) -> bool | None:
         return bool(value)
     if isinstance(value, str) and value.strip().lower() in _BOOLEANS:
         return _BOOLEANS[value.strip().lower()]
-    reasons.add("type_invalide", f"{name} devrait être oui/non, reçu {value!r}")
+    reasons.keep("type_invalide", name, value)
     return None
 
 
@@ -484,7 +525,7 @@ def _cpv(value, reasons: _Reasons, anomalies: list[str]) -> str:
     if isinstance(value, int):
         value = str(value)
     if not isinstance(value, str):
-        reasons.add("type_invalide", f"codeCPV devrait être un texte, reçu {value!r}")
+        reasons.keep("type_invalide", "codeCPV", value)
         return ""
     digits = "".join(_DIGITS.findall(value))
     codes = vocabulary.cpv_codes()
@@ -495,6 +536,12 @@ def _cpv(value, reasons: _Reasons, anomalies: list[str]) -> str:
     candidates = []
     if len(digits) == 7:  # "3111000": the leading zero of division 03 lost by a spreadsheet
         candidates.append("0" + digits)
+        if "0" + digits not in codes:
+            # "1110000": still a code that lost its leading zero, though not one of CPV 2008 (CPV 2003 or a
+            # typing error): restored, kept and flagged on both counts.
+            anomalies.append(anomaly("cpv_corrige", "codeCPV", value))
+            anomalies.append("cpv_hors_nomenclature")
+            return "0" + digits
     if len(digits) == 8:  # "4543100-7": one digit lost before the check digit, or "03121000" + "5"
         candidates.append(digits[:7] + "0")
         candidates.append("0" + digits[:7])
@@ -503,13 +550,13 @@ def _cpv(value, reasons: _Reasons, anomalies: list[str]) -> str:
     for candidate in candidates:
         check = codes.get(candidate)
         if check and (len(digits) < 8 or digits[-1] == check[-1] or len(digits) == 9):
-            anomalies.append("cpv_corrige")
+            anomalies.append(anomaly("cpv_corrige", "codeCPV", value))
             return candidate
     if len(digits) in (8, 9):
         # Well formed but not in CPV 2008 (CPV 2003 codes, placeholders such as 00000000): kept, flagged.
         anomalies.append("cpv_hors_nomenclature")
         return digits[:8]
-    reasons.add("cpv_invalide", f"codeCPV « {value[:20]} » n'est pas un code CPV")
+    reasons.keep("cpv_invalide", "codeCPV", value)  # "0", "NC", "abc": the record is kept without CPV
     return ""
 
 
@@ -517,19 +564,20 @@ def _holders(value, key: str, name: str, reasons: _Reasons, anomalies: list[str]
     holders = []
     for item in _unwrap(value, key):
         if not isinstance(item, dict):
-            reasons.add("type_invalide", f"{name} : un titulaire devrait être un objet, reçu {item!r:.60}")
+            reasons.keep("type_invalide", name, item)
             continue
         published = (item.get("typeIdentifiant"), item.get("id"), item.get("denominationSociale"))
-        found = len(anomalies), len(reasons)
+        found = len(anomalies), len(reasons), len(reasons.kept)
         id_type = _enum(published[0], "identifier_type", f"{name}.typeIdentifiant", reasons)
         identifier = _text(published[1], f"{name}.id", reasons, anomalies).replace(" ", "")
         if not identifier:
             anomalies.append(f"titulaire_sans_identifiant:{name}")
             continue
         if not id_type:
-            if item.get("typeIdentifiant") in (None, ""):
-                id_type = enums.IdentifierType.SIRET if _SIRET.fullmatch(identifier) else ""
-                anomalies.append(f"type_identifiant_deduit:{name}")
+            # Missing or not understood (flagged by _enum): a 14-digit identifier is a SIRET; any other holder
+            # cannot be stored without its kind of identifier, and is dropped with its anomaly.
+            id_type = enums.IdentifierType.SIRET if _SIRET.fullmatch(identifier) else ""
+            anomalies.append(f"type_identifiant_deduit:{name}" if id_type else f"titulaire_ignore:{name}")
             if not id_type:
                 continue
         if id_type == enums.IdentifierType.SIRET and not _SIRET.fullmatch(identifier):
@@ -537,7 +585,7 @@ def _holders(value, key: str, name: str, reasons: _Reasons, anomalies: list[str]
         holder_name = _text(published[2], f"{name}.denominationSociale", reasons, anomalies)
         holder = Holder(id_type, identifier[:32], holder_name[:255])
         if (
-            (len(anomalies), len(reasons)) == found
+            (len(anomalies), len(reasons), len(reasons.kept)) == found
             and type(published[0]) is str
             and type(published[1]) is str
             and (published[2] is None or type(published[2]) is str)
@@ -554,7 +602,7 @@ def _modifications(raw_list, kind: str, reasons: _Reasons, anomalies: list[str])
     parsed = []
     for index, item in enumerate(items):
         if not isinstance(item, dict):
-            reasons.add("type_invalide", f"modification n° {index + 1} devrait être un objet")
+            reasons.keep("type_invalide", "modifications", item)
             continue
         number = _integer(item.get("id"), "modification.id", reasons, anomalies)
         published = _date(
@@ -614,7 +662,7 @@ def _subcontracting(raw, reasons: _Reasons, anomalies: list[str]) -> tuple:
     acts = []
     for item in _unwrap(raw, "acteSousTraitance"):
         if not isinstance(item, dict):
-            reasons.add("type_invalide", "acteSousTraitance devrait être un objet")
+            reasons.keep("type_invalide", "actesSousTraitance", item)
             continue
         holder = _holders(item.get("sousTraitant"), "sousTraitant", "sousTraitant", reasons, anomalies)
         acts.append(
@@ -713,7 +761,7 @@ def transform(raw, *, kind: str = MARKET, source: str = "") -> ContractRow:
     value = get("nature")
     nature = (type(value) is str and _NATURES.get(value)) or _enum(value, "nature", "nature", reasons)
     if not nature and value in (None, ""):
-        reasons.add("champ_manquant", "nature absente")
+        anomalies.append("champ_manquant:nature")
     value = get("objet")
     if type(value) is str and (value.isascii() or not _TO_REPAIR.search(value)):  # accents alone need no repair
         object_ = value.strip()
@@ -821,6 +869,8 @@ def transform(raw, *, kind: str = MARKET, source: str = "") -> ContractRow:
 
     if reasons:
         raise RowRejected(list(dict.fromkeys(reasons)))
+    if reasons.kept:
+        anomalies.extend(dict.fromkeys(reasons.kept))
     return row
 
 

@@ -46,15 +46,33 @@ def normalise_label(text: str) -> str:
 
 
 @cache
+def _correction_rows() -> list[dict[str, str]]:
+    with open(CORRECTIONS_DIR / "decp_values.csv", encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    for row in rows:
+        field, value = row["field"], row["value"]
+        if field not in VOCABULARIES or value not in VOCABULARIES[field].values or row["official"] not in ("0", "1"):
+            raise ValueError(f"decp_values.csv : correction invalide {row!r}")
+    return rows
+
+
+@cache
 def corrections() -> dict[str, dict[str, str]]:
     table: dict[str, dict[str, str]] = {name: {} for name in VOCABULARIES}
-    with open(CORRECTIONS_DIR / "decp_values.csv", encoding="utf-8", newline="") as handle:
-        for row in csv.DictReader(handle):
-            field, value = row["field"], row["value"]
-            if field not in VOCABULARIES or value not in VOCABULARIES[field].values:
-                raise ValueError(f"decp_values.csv : correction invalide {row!r}")
-            table[field][normalise_label(row["published"])] = value
+    for row in _correction_rows():
+        table[row["field"]][normalise_label(row["published"])] = row["value"]
     return table
+
+
+@cache
+def official_labels(field: str) -> frozenset[str]:
+    """Published strings that are the official wording of a value (no anomaly): the labels of the enumeration
+    (the arrêtés' wording), the values themselves where they are the published codes (SIRET, TVA...), and the
+    rows of ``decp_values.csv`` marked official (a wording of the other kind of contract)."""
+    choices = VOCABULARIES[field]
+    official = {label for _, label in choices.choices} | set(choices.values)
+    official.update(row["published"] for row in _correction_rows() if row["field"] == field and row["official"] == "1")
+    return frozenset(official)
 
 
 @cache
@@ -67,20 +85,27 @@ def lookup_table(field: str) -> dict[str, str]:
 
 
 class Vocabulary:
-    """Fast label lookup with a cache of exact published strings (labels repeat a lot)."""
+    """Fast label lookup with caches of published strings (labels repeat a lot): ``exact`` holds only official
+    wordings (their readers need no anomaly), ``variants`` every other string met, mapped or not (None)."""
 
     def __init__(self, field: str):
         self.field = field
         self.table = lookup_table(field)
-        self.exact: dict[str, str | None] = {}
+        self.official = official_labels(field)
+        self.exact: dict[str, str] = {}
+        self.variants: dict[str, str | None] = {}
 
     def __call__(self, published: str) -> str | None:
+        value = self.exact.get(published)
+        if value is not None:
+            return value
         try:
-            return self.exact[published]
+            return self.variants[published]
         except KeyError:
             value = self.table.get(normalise_label(published))
-            if len(self.exact) < 10_000:
-                self.exact[published] = value
+            cache = self.exact if value is not None and published in self.official else self.variants
+            if len(cache) < 10_000:
+                cache[published] = value
             return value
 
 
