@@ -50,16 +50,24 @@ class LoginGuardHandler(AxesDatabaseHandler):
     """axes' database handler, plus the lockout of an address that tries many accounts."""
 
     def is_locked(self, request, credentials=None) -> bool:
-        if super().is_locked(request, credentials):
-            return True
+        """Checked before each authentication: refused while the pair or the address is locked."""
+        return super().is_locked(request, credentials) or self._address_sprayed(request)
+
+    def user_login_failed(self, sender, credentials: dict, request=None, **kwargs):
+        """After each failure (recorded by axes): the failure that reaches the limit is answered by the lockout
+        page, as axes does for the pair."""
+        super().user_login_failed(sender, credentials, request, **kwargs)
+        if request is not None and not request.axes_locked_out and self._address_sprayed(request):
+            request.axes_locked_out = True
+            request.axes_credentials = credentials
+
+    def _address_sprayed(self, request) -> bool:
         since = request.axes_attempt_time - get_cool_off(request)
         accounts = sprayed_account_count(ip_address=request.axes_ip_address, since=since)
-        if accounts >= settings.SPASER_LOGIN_SPRAY_LIMIT:
-            logger.warning(
-                "login refused to %s: %d accounts failed from this address", request.axes_ip_address, accounts
-            )
-            return True
-        return False
+        if accounts < settings.SPASER_LOGIN_SPRAY_LIMIT:
+            return False
+        logger.warning("login refused to %s: %d accounts failed from this address", request.axes_ip_address, accounts)
+        return True
 
 
 def password_reset_allowed(*, email: str, address: str | None) -> bool:
