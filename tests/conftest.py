@@ -30,6 +30,28 @@ def member_of(organisation):
     return make
 
 
+PROXY_ADDRESS = "10.0.0.1"
+
+
+@pytest.fixture
+def behind_proxy(settings):
+    """behind_proxy("203.0.113.7") -> a test client whose requests come through the documented HTTPS proxy.
+
+    One trusted proxy (DJANGO_TRUSTED_PROXIES=1): every request reaches the application from the proxy's
+    address (REMOTE_ADDR), and the proxy appends the visitor's address to the X-Forwarded-For the visitor
+    sent, if any (`forwarded_for`, which the visitor is free to forge), as nginx's $proxy_add_x_forwarded_for.
+    """
+    from django.test import Client
+
+    settings.SPASER_TRUSTED_PROXIES = 1
+
+    def visitor(address, *, forwarded_for=""):
+        chain = f"{forwarded_for}, {address}" if forwarded_for else address
+        return Client(REMOTE_ADDR=PROXY_ADDRESS, HTTP_X_FORWARDED_FOR=chain)
+
+    return visitor
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker, request):
     """PostgreSQL: before the test database is dropped, end the sessions that threads of the browser tests'

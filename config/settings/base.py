@@ -159,7 +159,16 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_LOCKOUT_TEMPLATE = "accounts/lockout.html"
 AXES_RESET_ON_SUCCESS = True
-AXES_IPWARE_PROXY_COUNT = env.int("AXES_PROXY_COUNT", default=0)
+# Addresses through spaser.core.client_ip (trusted proxies, below), e-mails compared in lower case as at login.
+AXES_CLIENT_IP_CALLABLE = "spaser.core.client_ip.client_ip"
+AXES_USERNAME_CALLABLE = "spaser.accounts.login_guard.login_username"
+# Password spraying: this many distinct accounts failing from one address within AXES_COOLOFF_HOURS block the
+# address itself, for every account, until fewer failures than that are younger than the cool-off.
+AXES_HANDLER = "spaser.accounts.login_guard.LoginGuardHandler"
+SPASER_LOGIN_SPRAY_LIMIT = env.int("AXES_SPRAY_LIMIT", default=10)
+# Password reset e-mails sent per hour, per account and per address (beyond: nothing sent, same page shown).
+SPASER_PASSWORD_RESET_ACCOUNT_LIMIT = env.int("SPASER_PASSWORD_RESET_ACCOUNT_LIMIT", default=3)
+SPASER_PASSWORD_RESET_ADDRESS_LIMIT = env.int("SPASER_PASSWORD_RESET_ADDRESS_LIMIT", default=10)
 
 # --- Internationalisation ---------------------------------------------------------------------------
 LANGUAGE_CODE = "fr"
@@ -198,9 +207,12 @@ SECURE_SSL_REDIRECT = HTTPS and env.bool("DJANGO_SECURE_SSL_REDIRECT", default=T
 SECURE_HSTS_SECONDS = env.int("DJANGO_HSTS_SECONDS", default=31536000) if HTTPS else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = HTTPS and env.bool("DJANGO_HSTS_PRELOAD", default=False)
-SECURE_PROXY_SSL_HEADER = (
-    ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("DJANGO_BEHIND_PROXY", default=False) else None
-)
+_BEHIND_PROXY = env.bool("DJANGO_BEHIND_PROXY", default=False)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if _BEHIND_PROXY else None
+# Number of reverse proxies in front of the application that append the client's address to X-Forwarded-For;
+# every per-address limit reads the client's address through them (spaser.core.client_ip). One behind a proxy
+# unless told otherwise, none otherwise (X-Forwarded-For is then ignored).
+SPASER_TRUSTED_PROXIES = env.int("DJANGO_TRUSTED_PROXIES", default=1 if _BEHIND_PROXY else 0)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"

@@ -7,11 +7,12 @@ from django.urls import reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from spaser.accounts import services
+from spaser.accounts import login_guard, services
 from spaser.accounts.enums import Role
 from spaser.accounts.forms import DirectionForm, EmailAuthenticationForm, MemberCreateForm, OrganisationForm
 from spaser.accounts.middleware import SESSION_KEY
 from spaser.accounts.models import Membership, User
+from spaser.core.client_ip import client_ip
 from spaser.core.decorators import role_required
 from spaser.core.forms import apply_validation_error
 
@@ -27,6 +28,13 @@ class PasswordResetView(auth_views.PasswordResetView):
     email_template_name = "accounts/email/password_reset_body.txt"
     subject_template_name = "accounts/email/password_reset_subject.txt"
     success_url = reverse_lazy("accounts:password_reset_done")
+
+    def form_valid(self, form):
+        allowed = login_guard.password_reset_allowed(email=form.cleaned_data["email"], address=client_ip(self.request))
+        if allowed:
+            return super().form_valid(form)
+        # Beyond the limit nothing is sent, and the page says what it says when something is.
+        return redirect(self.get_success_url())
 
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):

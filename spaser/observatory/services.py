@@ -2,36 +2,40 @@
 
 import logging
 
-from django.core.cache import cache
 from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 
 from spaser.accounts.models import Membership
+from spaser.core import ratelimit
 from spaser.observatory.models import ContactRequest, ContactStatus, PublishedIndicator, SpaserReport
 from spaser.observatory.perms import CELL_ROLES
 
 logger = logging.getLogger(__name__)
 
-CONTACT_RATE_LIMIT = 5  # posts accepted per address and window
+CONTACT_RATE_LIMIT = 5  # accepted posts per address and window
+# Refused posts (invalid form, honeypot) do not use up the quota above, so that a visitor correcting a mistake
+# is not locked out; they have a higher limit of their own, which stops a flood of them.
+CONTACT_REJECTED_LIMIT = 30
 CONTACT_RATE_WINDOW = 3600  # seconds
 
 
-def contact_rate_limited(*, address: str) -> bool:
-    """Counts one post from `address` and says whether it exceeds the limit.
+def contact_rate_limited(*, address: str | None) -> bool:
+    """Whether posts from `address` are refused for now: too many accepted, or too many refused, this hour.
 
-    Uses the Django cache (database or Redis in production), shared by every web process.
+    Counts in the Django cache (database or Redis in production), shared by every web process.
     """
-    key = f"observatory:contact:{address}"
-    if cache.add(key, 1, CONTACT_RATE_WINDOW):
-        return False
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.add(key, 1, CONTACT_RATE_WINDOW)
-        return False
-    return count > CONTACT_RATE_LIMIT
+    return (
+        ratelimit.count(f"observatory:contact:{address}") >= CONTACT_RATE_LIMIT
+        or ratelimit.count(f"observatory:contact-rejected:{address}") >= CONTACT_REJECTED_LIMIT
+    )
+
+
+def contact_post_count(*, address: str | None, accepted: bool) -> None:
+    """Counts a post from `address` toward the limit of accepted posts, or of refused ones."""
+    kind = "contact" if accepted else "contact-rejected"
+    ratelimit.hit(f"observatory:{kind}:{address}", window=CONTACT_RATE_WINDOW)
 
 
 def cell_member_emails(organisation) -> list[str]:

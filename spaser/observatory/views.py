@@ -10,6 +10,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
+from spaser.core.client_ip import client_ip
 from spaser.core.decorators import role_required
 from spaser.observatory import charts, exports, selectors, services
 from spaser.observatory.forms import (
@@ -24,10 +25,6 @@ from spaser.observatory.page_cache import data_cached, public_page
 from spaser.observatory.perms import CELL_ROLES
 
 logger = logging.getLogger(__name__)
-
-
-def _client_address(request) -> str:
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
 
 
 # --- Public pages ---------------------------------------------------------------------------------------
@@ -204,19 +201,23 @@ def contact_view(request):
     initial = {"subject": request.GET.get("objet", "")[:200]} if request.method == "GET" else None
     form = ContactForm(request.POST or None, initial=initial)
     if request.method == "POST":
-        if services.contact_rate_limited(address=_client_address(request)):
-            logger.warning("contact form rate limit reached")
+        address = client_ip(request)
+        if services.contact_rate_limited(address=address):
+            logger.warning("contact form rate limit reached for %s", address)
             response = render(request, "observatory/contact_limited.html", status=429)
             response["Retry-After"] = str(services.CONTACT_RATE_WINDOW)
             return response
         if form.is_spam:
             # Answer as if accepted, store nothing: robots learn nothing.
             logger.info("contact form honeypot filled, post dropped")
+            services.contact_post_count(address=address, accepted=False)
             return redirect("observatory:contact_sent")
         if form.is_valid():
             with transaction.atomic():
                 services.contact_request_create(organisation=organisation, data=form.cleaned_data)
+            services.contact_post_count(address=address, accepted=True)
             return redirect("observatory:contact_sent")
+        services.contact_post_count(address=address, accepted=False)
     return render(request, "observatory/contact.html", {"form": form}, status=400 if form.errors else 200)
 
 

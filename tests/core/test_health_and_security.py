@@ -3,6 +3,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from django.urls import reverse
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -91,3 +92,23 @@ def test_collectstatic_succeeds_with_the_production_manifest_storage(tmp_path):
     )
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     assert (tmp_path / "static" / "staticfiles.json").exists()
+
+
+@pytest.mark.parametrize(
+    ("environment", "expected"),
+    [
+        ({}, "0"),
+        ({"DJANGO_BEHIND_PROXY": "True"}, "1"),
+        ({"DJANGO_BEHIND_PROXY": "True", "DJANGO_TRUSTED_PROXIES": "0"}, "0"),
+        ({"DJANGO_BEHIND_PROXY": "True", "DJANGO_TRUSTED_PROXIES": "2"}, "2"),
+    ],
+)
+def test_trusted_proxies_default_to_one_behind_a_proxy_and_none_otherwise(environment, expected):
+    result = _run_production(
+        ["shell", "--no-imports", "-c", "from django.conf import settings; print(settings.SPASER_TRUSTED_PROXIES)"],
+        DJANGO_SECRET_KEY="x" * 60,
+        DJANGO_ALLOWED_HOSTS="spaser.example.fr",
+        **environment,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == expected

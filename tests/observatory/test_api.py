@@ -91,6 +91,18 @@ def test_anonymous_clients_are_throttled(client, api_data, settings):
     assert statuses == [200, 200, 200, 429]
 
 
+def test_the_throttle_counts_each_visitor_behind_the_proxy_whatever_the_forged_header(
+    behind_proxy, api_data, settings
+):
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": "3/minute"}}
+    url = reverse("api:families")
+    statuses = [
+        behind_proxy("203.0.113.7", forwarded_for=f"198.51.100.{index}").get(url).status_code for index in range(4)
+    ]
+    assert statuses == [200, 200, 200, 429]
+    assert behind_proxy("203.0.113.8").get(url).status_code == 200
+
+
 def test_contract_aggregates_by_year(client, api_data, high_rate):
     ContractFactory(
         buyer=api_data, considerations_published=True, environmental_clause=True, initial_amount=Decimal(50)

@@ -86,6 +86,53 @@ def test_a_flood_from_one_address_gets_429_and_other_addresses_still_pass(client
     assert client.post(URL, _post_data(), REMOTE_ADDR="10.0.0.9").status_code == 302
 
 
+def test_refused_posts_do_not_use_up_the_quota_of_accepted_ones(client, home):
+    for _ in range(services.CONTACT_RATE_LIMIT):
+        assert client.post(URL, _post_data(email="pas-une-adresse")).status_code == 400
+    assert client.post(URL, _post_data(site_web="http://spam.example")).status_code == 302  # honeypot
+    for _ in range(services.CONTACT_RATE_LIMIT):
+        assert client.post(URL, _post_data()).status_code == 302
+    assert ContactRequest.objects.count() == services.CONTACT_RATE_LIMIT
+    assert client.post(URL, _post_data()).status_code == 429
+
+
+def test_a_flood_of_refused_posts_is_stopped_by_its_own_higher_limit(client, home):
+    for _ in range(services.CONTACT_REJECTED_LIMIT):
+        assert client.post(URL, _post_data(email="pas-une-adresse")).status_code == 400
+    assert client.post(URL, _post_data()).status_code == 429
+    assert not ContactRequest.objects.exists()
+    assert client.post(URL, _post_data(), REMOTE_ADDR="10.0.0.9").status_code == 302
+
+
+# --- Behind the documented HTTPS proxy (tests/conftest.py: behind_proxy) ----------------------------------------
+
+VISITOR = "203.0.113.7"
+NEIGHBOUR = "203.0.113.8"
+
+
+def test_visitors_behind_the_proxy_each_have_their_quota(behind_proxy, home):
+    for _ in range(services.CONTACT_RATE_LIMIT):
+        assert behind_proxy(VISITOR).post(URL, _post_data()).status_code == 302
+    assert behind_proxy(VISITOR).post(URL, _post_data()).status_code == 429
+    assert behind_proxy(NEIGHBOUR).post(URL, _post_data()).status_code == 302
+
+
+def test_a_forged_forwarded_for_neither_escapes_the_limit_nor_uses_up_the_quota_it_names(behind_proxy, home):
+    for index in range(services.CONTACT_RATE_LIMIT):
+        forged = NEIGHBOUR if index % 2 else f"198.51.100.{index}"
+        assert behind_proxy(VISITOR, forwarded_for=forged).post(URL, _post_data()).status_code == 302
+    assert behind_proxy(VISITOR, forwarded_for="198.51.100.99").post(URL, _post_data()).status_code == 429
+    for _ in range(services.CONTACT_RATE_LIMIT):
+        assert behind_proxy(NEIGHBOUR).post(URL, _post_data()).status_code == 302
+
+
+def test_without_trusted_proxies_forwarded_for_is_ignored(client, home, settings):
+    settings.SPASER_TRUSTED_PROXIES = 0
+    for index in range(services.CONTACT_RATE_LIMIT):
+        assert client.post(URL, _post_data(), HTTP_X_FORWARDED_FOR=f"198.51.100.{index}").status_code == 302
+    assert client.post(URL, _post_data(), HTTP_X_FORWARDED_FOR="198.51.100.99").status_code == 429
+
+
 def test_the_form_page_prefills_the_subject_from_the_plan(client, home):
     response = client.get(URL, {"objet": "Nettoyage des locaux"})
     assert response.status_code == 200
