@@ -34,6 +34,7 @@ def is_platform_admin(user, *, permission: str) -> bool:
 
     Shared data (what no organisation owns: the criteria référentiel, purchase families, thresholds...) is the
     platform's, not one buyer's: no role in an organisation grants a right on it. A platform administrator is an
-    account of the administration technique holding the Django permission to change that data there, the same
-    permission the administration checks; superusers hold every permission."""
-    return user.is_authenticated and user.is_active and user.has_perm(permission)
+    account of the administration technique (is_staff) holding the Django permission to change that data there,
+    as the administration itself requires; superusers hold every permission."""
+    # is_staff first: an ordinary member's pages ask no query about permissions.
+    return user.is_authenticated and user.is_active and user.is_staff and user.has_perm(permission)

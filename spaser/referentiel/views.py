@@ -234,7 +234,6 @@ def _criteria_context(request, *, public):
         "form": form,
         "criteria": criteria,
         "public": public,
-        "can_edit": perms.can_edit_criteria(request),
         "htmx": False,
     }
 

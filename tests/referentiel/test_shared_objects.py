@@ -138,16 +138,18 @@ def test_the_change_permission_of_the_administration_makes_a_platform_administra
     criterion = shared["criterion"]
     url = reverse("referentiel:criterion_edit", args=[criterion.pk])
     user = MembershipFactory(role=Role.ADMIN).user
-    user.is_staff = True  # access to the administration alone is not enough
-    user.save()
     client.force_login(user)
-    assert client.get(url).status_code == 403
     user.user_permissions.add(
         Permission.objects.get(codename="change_criterion", content_type__app_label="referentiel")
     )
+    assert client.get(url).status_code == 403  # the permission without access to the administration technique
+    user.is_staff = True
+    user.save()
     assert client.get(url).status_code == 200
     detail = client.get(reverse("referentiel:criterion_detail", args=[criterion.pk]))
     assert url in detail.content.decode()
+    user.user_permissions.clear()
+    assert client.get(url).status_code == 403  # access to the administration without the permission
 
 
 def test_the_edit_link_is_shown_to_platform_administrators_only(client, shared):
