@@ -19,9 +19,14 @@ membership) and each role value of spaser.accounts.enums.Role ("admin", "buyer",
 "pilot", "reader"). A URL that no app lists makes tests/test_permission_matrix.py fail.
 """
 
+import importlib
+import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from django.urls import URLPattern, URLResolver, get_resolver
+
+import tests
 from spaser.accounts.enums import Role
 
 ACTORS = ["anonymous", "outsider", "staff", *[role.value for role in Role]]
@@ -53,3 +58,53 @@ class Expect:
         if callable(self.kwargs):
             return self.kwargs(ctx)
         return self.kwargs or {}
+
+
+# Namespaces whose URLs are not the project's own pages.
+IGNORED_NAMESPACES = {"admin"}
+
+
+def collect_expectations() -> list[Expect]:
+    """The EXPECTATIONS of every tests/<app>/url_permissions.py."""
+    expectations = []
+    for module_info in pkgutil.iter_modules(tests.__path__):
+        if not module_info.ispkg:
+            continue
+        try:
+            module = importlib.import_module(f"tests.{module_info.name}.url_permissions")
+        except ModuleNotFoundError as error:
+            if error.name != f"tests.{module_info.name}.url_permissions":
+                raise
+            continue
+        expectations.extend(module.EXPECTATIONS)
+    return expectations
+
+
+def named_urls(resolver=None, namespace=None):
+    """(name, route) of every URL of the URLconf, names qualified by their namespace, admin left out."""
+    resolver = resolver or get_resolver()
+    for pattern in resolver.url_patterns:
+        if isinstance(pattern, URLResolver):
+            inner = pattern.namespace or namespace
+            if pattern.namespace and namespace:
+                inner = f"{namespace}:{pattern.namespace}"
+            if inner in IGNORED_NAMESPACES:
+                continue
+            yield from named_urls(pattern, inner)
+        elif isinstance(pattern, URLPattern):
+            name = f"{namespace}:{pattern.name}" if namespace and pattern.name else pattern.name
+            yield name, str(pattern.pattern)
+
+
+def matrix_context_create() -> MatrixContext:
+    """The tested organisation with one member per role, an admin of another organisation ("outsider") and a
+    platform superuser of no organisation ("staff")."""
+    from tests.accounts.factories import MembershipFactory, OrganisationFactory, UserFactory
+
+    organisation = OrganisationFactory(name="Organisation testée")
+    other = OrganisationFactory(name="Autre organisation")
+    users = {"outsider": MembershipFactory(organisation=other, role=Role.ADMIN).user}
+    users["staff"] = UserFactory(is_staff=True, is_superuser=True)
+    for role in Role:
+        users[role.value] = MembershipFactory(organisation=organisation, role=role).user
+    return MatrixContext(organisation=organisation, other_organisation=other, users=users)

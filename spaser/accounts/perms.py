@@ -27,3 +27,14 @@ def can_manage_organisation(request) -> bool:
 
 def can_view_organisation(request) -> bool:
     return request_has_role(request)
+
+
+def is_platform_admin(user, *, permission: str) -> bool:
+    """True for a platform administrator holding `permission` ("app.change_model").
+
+    Shared data (what no organisation owns: the criteria référentiel, purchase families, thresholds...) is the
+    platform's, not one buyer's: no role in an organisation grants a right on it. A platform administrator is an
+    account of the administration technique (is_staff) holding the Django permission to change that data there,
+    as the administration itself requires; superusers hold every permission."""
+    # is_staff first: an ordinary member's pages ask no query about permissions.
+    return user.is_authenticated and user.is_active and user.is_staff and user.has_perm(permission)

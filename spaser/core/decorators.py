@@ -22,3 +22,21 @@ def role_required(*roles):
         return wrapper
 
     return decorator
+
+
+def check_required(check, *, message="Vous n'avez pas le droit de faire cette action."):
+    """Requires a signed-in user for whom `check(request)` (a perms.py function) is true, whatever their
+    organisation (none is needed): anonymous visitors are sent to the login page, the others get 403."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if not check(request):
+                raise PermissionDenied(message)
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator

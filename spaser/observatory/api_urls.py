@@ -7,6 +7,7 @@ from spaser.observatory.api import views
 app_name = "api"
 
 urlpatterns = [
+    path("", views_api_docs.api_index_view, name="index"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", views_api_docs.api_docs_view, name="docs"),
     path("v1/familles/", views.FamilyList.as_view(), name="families"),

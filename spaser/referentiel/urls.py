@@ -5,6 +5,7 @@ from spaser.referentiel import views
 app_name = "referentiel"
 
 urlpatterns = [
+    path("", views.index_view, name="index"),
     path("spaser/", views.spaser_list_view, name="spaser_list"),
     path("spaser/<int:pk>/", views.spaser_detail_view, name="spaser_detail"),
     path("spaser/<int:pk>/modifier/", views.spaser_edit_view, name="spaser_edit"),

@@ -1,3 +1,4 @@
+from django.apps import apps
 from django.contrib import messages
 from django.db.models import Count, Prefetch
 from django.http import HttpResponse
@@ -5,7 +6,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
-from spaser.core.decorators import role_required
+from spaser.core.decorators import check_required, role_required
 from spaser.referentiel import cpv, perms, selectors, services
 from spaser.referentiel.exports import criteria_xlsx, spaser_xlsx, spaser_yaml
 from spaser.referentiel.forms import (
@@ -47,6 +48,50 @@ def _download(content, filename, content_type):
 
 def _spasers(request):
     return Spaser.objects.of_organisation(request.organisation)
+
+
+# --- Index ----------------------------------------------------------------------------------------------
+
+# What anyone may read, signed in or not: (title, URL name, description).
+PUBLIC_SECTIONS = (
+    (
+        "Critères et clauses responsables",
+        "referentiel:public_criteria",
+        "Les critères, clauses, spécifications, réservations et variantes que la collectivité peut demander à ses "
+        "fournisseurs, par famille d'achat, avec une rédaction type et leur fondement juridique.",
+    ),
+    (
+        "Familles d'achat (API, JSON)",
+        "api:families",
+        "Les familles d'achat du référentiel, leur nature et leur famille parente, en données ouvertes.",
+    ),
+    (
+        "Critères et clauses (API, JSON)",
+        "api:criteria",
+        "Le référentiel des critères et clauses en données ouvertes, filtrable par dimension et par type.",
+    ),
+    (
+        "L'API publique",
+        "api:index",
+        "Toutes les données publiques de la plateforme, en lecture seule : points d'accès, schéma OpenAPI et "
+        "documentation interactive.",
+    ),
+)
+
+
+def index_view(request):
+    """The référentiel's sections: public ones for everyone, the back-office ones the signed-in user may open."""
+    config = apps.get_app_config("referentiel")
+    back_office = [entry for entry in config.navigation if not entry.public and entry.visible_to(request)]
+    context = {
+        "public_sections": [
+            {"title": title, "url": reverse(url_name), "description": description}
+            for title, url_name, description in PUBLIC_SECTIONS
+        ],
+        "back_office": back_office,
+        "can_edit_criteria": perms.can_edit_criteria(request),
+    }
+    return render(request, "referentiel/index.html", context)
 
 
 # --- SPASER tree -----------------------------------------------------------------------------------------
@@ -189,7 +234,6 @@ def _criteria_context(request, *, public):
         "form": form,
         "criteria": criteria,
         "public": public,
-        "can_edit": not public and perms.can_edit_criteria(request),
         "htmx": False,
     }
 
@@ -216,7 +260,7 @@ def _criterion_page(request, criterion, *, public):
         "criterion": criterion,
         "families": families,
         "public": public,
-        "can_edit": not public and perms.can_edit_criteria(request),
+        "can_edit": perms.can_edit_criteria(request),
     }
     if not public and request.organisation is not None:
         context["chantier"] = (
@@ -234,15 +278,19 @@ def public_criterion_detail_view(request, code):
     return _criterion_page(request, get_object_or_404(Criterion, code=code), public=True)
 
 
-@role_required(*perms.CRITERIA_EDITORS)
+@check_required(perms.can_edit_criteria, message=perms.PLATFORM_ADMIN_ONLY)
 def criterion_edit_view(request, pk):
     criterion = get_object_or_404(Criterion, pk=pk)
     form = CriterionForm(request.POST or None, instance=criterion)
+    # A platform administrator may belong to no organisation: the back-office page needs one.
+    if request.organisation is None:
+        back = reverse("referentiel:public_criterion_detail", kwargs={"code": criterion.code})
+    else:
+        back = reverse("referentiel:criterion_detail", kwargs={"pk": criterion.pk})
     if request.method == "POST" and form.is_valid():
         form.save()
         messages.success(request, "L'élément du référentiel a été modifié.")
-        return redirect("referentiel:criterion_detail", pk=criterion.pk)
-    back = reverse("referentiel:criterion_detail", kwargs={"pk": criterion.pk})
+        return redirect(back)
     return render(
         request, "referentiel/form.html", {"form": form, "title": f"Modifier {criterion.code}", "back_url": back}
     )

@@ -65,3 +65,24 @@ def test_create_demo_data_command_refuses_outside_demo_mode(settings):
     settings.SPASER_DEMO_MODE = True
     call_command("create_demo_data")
     assert User.objects.filter(email__endswith="@demo.spaser.fr").count() == len(DEMO_USERS)
+
+
+def test_the_demo_administrator_is_the_platform_administrator_and_is_listed_so(settings):
+    """`make run` must leave a way to edit the shared référentiels: the demo administrator's account."""
+    import io
+
+    from django.core.management import call_command
+
+    from spaser.accounts.perms import is_platform_admin
+
+    demo_data_create()
+    admin = User.objects.get(email=demo_email("admin"))
+    buyer = User.objects.get(email=demo_email("acheteur"))
+    assert is_platform_admin(admin, permission="referentiel.change_criterion")
+    assert not is_platform_admin(buyer, permission="referentiel.change_criterion")
+    out = io.StringIO()
+    call_command("demo_accounts", stdout=out)
+    lines = out.getvalue().splitlines()
+    assert [line for line in lines if "administrateur de la plateforme" in line] == [
+        line for line in lines if demo_email("admin") in line
+    ]

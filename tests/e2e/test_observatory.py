@@ -101,7 +101,14 @@ def test_public_journey(page, observatory_data, settings):
 
 
 def test_api_docs_page_renders_swagger_without_csp_errors(page, observatory_data):
-    page.goto("/api/docs/")
+    page.goto("/api/")
+    main = page.get_by_role("main")
+    main.get_by_role("heading", level=1, name="API publique de l'observatoire").wait_for()
+    assert main.get_by_role("link", name="Critères et clauses").get_attribute("href") == "/api/v1/criteres/"
+    assert "Licence Ouverte 2.0" in main.inner_text()
+    assert_accessible(page)
+    main.get_by_role("link", name="Documentation interactive").click()
+    page.wait_for_url("**/api/docs/")
     page.locator(".swagger-ui .opblock").first.wait_for()
     assert page.locator(".swagger-ui .opblock").count() >= 6
     assert not page.console_errors, page.console_errors

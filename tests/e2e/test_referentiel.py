@@ -46,13 +46,42 @@ def test_buyer_filters_searches_and_opens_a_criterion(page, referentiels):
     results.get_by_role("link", name="Part de biométhane dans la fourniture de gaz").click()
     page.get_by_role("heading", name="Part de biométhane dans la fourniture de gaz").wait_for()
     assert "Rédaction type" in page.locator("main").inner_text()
-    assert page.get_by_role("link", name="Modifier cet élément").is_visible()
+    # The criteria belong to no organisation: a buyer reads them, only a platform administrator edits them.
+    assert page.get_by_role("link", name="Modifier cet élément").count() == 0
     assert_accessible(page)
     assert not page.console_errors, page.console_errors
 
 
+def test_platform_administrator_edits_a_criterion_shown_on_the_public_page(page, referentiels):
+    # The demo administrator is also the platform administrator (a superuser of the administration technique).
+    login(page, referentiels[Role.ADMIN], settings.SPASER_DEMO_PASSWORD)
+    page.goto("/referentiel/")
+    page.get_by_role("heading", name="Référentiels de l'achat responsable").wait_for()
+    assert "Vous êtes administrateur de la plateforme" in page.locator("main").inner_text()
+    assert_accessible(page)
+    page.get_by_role("main").get_by_role("link", name="Critères et clauses", exact=True).click()
+    page.get_by_label("Rechercher").fill("biométhane")
+    page.locator("#criteria-results").get_by_role("link", name="Part de biométhane dans la fourniture de gaz").click()
+    page.get_by_role("link", name="Modifier cet élément").click()
+    assert_accessible(page)
+    page.get_by_label("Intitulé").fill("Part de biométhane dans le gaz fourni")
+    page.get_by_role("button", name="Enregistrer").click()
+    assert "L'élément du référentiel a été modifié" in page.locator("main").inner_text()
+    page.get_by_role("button", name="Se déconnecter").click()
+    page.wait_for_url("**/")
+    page.goto("/referentiel/public/criteres/?q=biom%C3%A9thane")
+    assert "Part de biométhane dans le gaz fourni" in page.locator("#criteria-results").inner_text()
+    assert not page.console_errors, page.console_errors
+
+
 def test_public_criteria_page_without_login(page, referentiels):
-    page.goto("/referentiel/public/criteres/")
+    page.goto("/referentiel/")
+    main = page.get_by_role("main")
+    main.get_by_role("heading", level=1, name="Référentiels de l'achat responsable").wait_for()
+    assert main.get_by_role("link", name="L'API publique").get_attribute("href") == "/api/"
+    assert_accessible(page)
+    main.get_by_role("link", name="Critères et clauses responsables").click()
+    page.wait_for_url("**/referentiel/public/criteres/")
     page.get_by_label("Dimension").select_option("social")
     page.get_by_role("button", name="Filtrer").click()
     expect(page).to_have_url(re.compile(r"dimension=social"))

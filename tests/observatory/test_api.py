@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings as hypothesis_settings
 
 from spaser.observatory.api.pagination import MAX_PAGE_SIZE
 from tests.contracts.factories import ContractFactory
+from tests.permission_matrix import named_urls
 from tests.referentiel.factories import CriterionFactory, FamilyFactory
 from tests.strategies.factories import ProgrammeEntryFactory
 
@@ -157,3 +158,22 @@ def test_api_conforms_to_its_openapi_schema(api_data, high_rate):
     finally:
         request_started.connect(close_old_connections)
         request_finished.connect(close_old_connections)
+
+
+def test_api_index_links_every_endpoint_the_schema_and_the_docs(client, settings, django_assert_max_num_queries):
+    """/api/ lists each URL of the "api" namespace with a description, the rate limit and the licence."""
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": "30/hour"}}
+    with django_assert_max_num_queries(3):
+        response = client.get(reverse("api:index"))
+    assert response.status_code == 200
+    content = response.content.decode()
+    api_urls = [name for name, _ in named_urls() if name.startswith("api:") and name != "api:index"]
+    for name in api_urls:
+        kwargs = {"code": "CODE"} if name == "api:indicator" else None
+        url = reverse(name, kwargs=kwargs)
+        assert (f'href="{url}"' in content) or (f"GET {url}" in content), name
+    assert '<a href="/api/v1/criteres/">Critères et clauses</a>' in content
+    assert "<code>dimension</code>" in content and "<code>kind</code>" in content  # read from the filterset
+    assert "30 requêtes par heure" in content
+    assert "Licence Ouverte 2.0" in content
+    assert content.count("<h1") == 1 and "<h2" in content

@@ -82,6 +82,8 @@ def _public_urls(client):
         reverse("observatory:opendata"),
         reverse("observatory:contact"),
         reverse("observatory:contact_sent"),
+        reverse("referentiel:index"),
+        reverse("api:index"),
         reverse("api:schema"),
         reverse("api:docs"),
         reverse("api:families"),

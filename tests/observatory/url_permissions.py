@@ -59,6 +59,7 @@ EXPECTATIONS = [
     Expect("observatory:reports", status=REPORTS),
     Expect("observatory:report_pdf", kwargs=_report, status={**REPORTS, "outsider": 404}),
     Expect("observatory:report_annex", kwargs=_report, status={**REPORTS, "outsider": 404}),
+    Expect("api:index", status=PUBLIC),
     Expect("api:schema", status=PUBLIC),
     Expect("api:docs", status=PUBLIC),
     Expect("api:families", status=PUBLIC),

@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from spaser.accounts.enums import Role
 from spaser.referentiel.models import Chantier, Criterion, Family, Indicator, Spaser
+from tests.accounts.factories import UserFactory
 from tests.referentiel.factories import CriterionFactory, FamilyFactory
 
 
@@ -188,9 +189,9 @@ def test_public_criterion_page_needs_no_login_and_flags_unverified_facts(client,
     assert "Modifier" not in content
 
 
-def test_criterion_edit_refuses_min_above_max(client, buyer):
+def test_criterion_edit_refuses_min_above_max(client, defaults_loaded):
     criterion = Criterion.objects.get(code="ENV-CRITERE-ATTRIBUTION")
-    client.force_login(buyer)
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))  # a platform administrator
     data = {
         "title": criterion.title,
         "kind": criterion.kind,
@@ -299,3 +300,36 @@ def test_admin_sets_the_organisation_form_threshold(client, defaults_loaded, mem
     query = {"buyer_kind": "sub_central", "nature": "services", "launch_date": "2026-09-01", "amount": "30000"}
     answer = client.get(reverse("referentiel:thresholds"), query).context["answer"]
     assert answer.applies("strategy_form") is True
+
+
+def test_referentiel_index_is_public_and_links_each_section(client, django_assert_max_num_queries):
+    with django_assert_max_num_queries(2):
+        response = client.get(reverse("referentiel:index"))
+    assert response.status_code == 200
+    content = response.content.decode()
+    for name in ("referentiel:public_criteria", "api:families", "api:criteria", "api:index"):
+        assert f'href="{reverse(name)}"' in content, name
+    # The back-office pages are not offered to a visitor who cannot open them.
+    assert f'href="{reverse("referentiel:families")}"' not in content
+    assert "seul un administrateur de la plateforme les modifie" in content
+
+
+def test_referentiel_index_adds_the_back_office_pages_for_members(client, reader, django_assert_max_num_queries):
+    client.force_login(reader)
+    with django_assert_max_num_queries(6):
+        response = client.get(reverse("referentiel:index"))
+    content = response.content.decode()
+    for name in (
+        "referentiel:spaser_list",
+        "referentiel:criteria",
+        "referentiel:families",
+        "referentiel:thresholds",
+        "referentiel:public_criteria",
+    ):
+        assert f'href="{reverse(name)}"' in content, name
+    assert "Vous êtes administrateur de la plateforme" not in content
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))  # a platform administrator of no organisation
+    content = client.get(reverse("referentiel:index")).content.decode()
+    assert "Vous êtes administrateur de la plateforme" in content
+    assert f'href="{reverse("admin:app_list", args=["referentiel"])}"' in content
+    assert f'href="{reverse("referentiel:families")}"' not in content  # no organisation: no back office

@@ -7,7 +7,10 @@ OWN_OBJECT = {"anonymous": 302, "staff": 403, "outsider": 404, "*": 200}
 # The outsider is an admin of another organisation: the role check passes, the scoped queryset then 404s.
 SPASER_EDITORS = {"anonymous": 302, "admin": 200, "buyer": 200, "outsider": 404, "*": 403}
 CHANTIER_EDITORS = {**SPASER_EDITORS, "pilot": 200}
-CRITERIA_EDITORS = {"anonymous": 302, "admin": 200, "buyer": 200, "outsider": 200, "*": 403}
+# Shared objects (no organisation owns them): platform administrators only ("staff", a superuser of no
+# organisation); no role of any organisation, the home one included. tests/referentiel/test_shared_objects.py
+# posts valid changes as each of them and checks that nothing changed.
+PLATFORM_ADMINS = {"anonymous": 302, "staff": 200, "*": 403}
 SETTINGS_EDITORS = {"anonymous": 302, "admin": 200, "outsider": 200, "*": 403}
 PUBLIC = {"*": 200}
 
@@ -41,6 +44,7 @@ def _criterion_code(ctx):
 
 
 EXPECTATIONS = [
+    Expect("referentiel:index", status=PUBLIC),
     Expect("referentiel:spaser_list", status=MEMBERS),
     Expect("referentiel:spaser_detail", kwargs=_spaser, status=OWN_OBJECT),
     Expect("referentiel:spaser_edit", kwargs=_spaser, status=SPASER_EDITORS),
@@ -53,7 +57,9 @@ EXPECTATIONS = [
     Expect("referentiel:criteria", status=MEMBERS),
     Expect("referentiel:criteria_xlsx", status=MEMBERS),
     Expect("referentiel:criterion_detail", kwargs=_criterion, status=MEMBERS),
-    Expect("referentiel:criterion_edit", kwargs=_criterion, status=CRITERIA_EDITORS),
+    Expect("referentiel:criterion_edit", kwargs=_criterion, status=PLATFORM_ADMINS),
+    # An empty post: the platform administrator gets the form back with its errors, the others nothing.
+    Expect("referentiel:criterion_edit", method="post", kwargs=_criterion, status=PLATFORM_ADMINS),
     Expect("referentiel:families", status=MEMBERS),
     Expect("referentiel:thresholds", status=MEMBERS),
     Expect("referentiel:settings_edit", status=SETTINGS_EDITORS),
