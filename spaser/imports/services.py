@@ -8,6 +8,7 @@ database as it was and its journal entry says why.
 
 import contextlib
 import csv
+import datetime as dt
 import gc
 import hashlib
 import logging
@@ -15,7 +16,10 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from spaser.contracts.services import ContractLoader
@@ -37,12 +41,28 @@ class ImportAborted(Exception):
     """The file was not imported (the journal entry holds the reason)."""
 
 
+UNEXPECTED_ERROR = (
+    "Erreur inattendue pendant l'import : rien n'a été importé. Le détail technique est dans le journal du "
+    "serveur (import n° {pk}) ; signalez-le à l'équipe technique si le problème se répète."
+)
+NO_RECORD_WARNING = (
+    "Aucun enregistrement trouvé dans le fichier : il est lisible mais ne contient ni marché ni contrat de "
+    "concession (liste « marches » vide ou absente de ses sous-listes). Vérifiez que c'est le bon fichier."
+)
+
+
 def import_run_create(
     *, file_name: str, kind: str = ImportKind.DECP, dry_run: bool = False, by=None, organisation=None, upload=None
 ):
+    """A journal entry, pending. For an upload, its size and the format told by its first bytes are known at
+    once (the worker checks the whole file afterwards)."""
     run = ImportRun(kind=kind, file_name=file_name[:255], dry_run=dry_run, created_by=by, organisation=organisation)
     if upload is not None:
         run.uploaded_file = upload
+        run.file_size = upload.size or 0
+        upload.seek(0)
+        run.file_format = decp_source.sniff(upload.read(4096), file_name)
+        upload.seek(0)
     run.save()
     return run
 
@@ -56,10 +76,23 @@ def decp_import_file(
     run.status = ImportStatus.RUNNING
     run.started_at = timezone.now()
     run.save(update_fields=["status", "started_at", "updated_at"])
+    last_check = [0.0]
+
+    def report_check(done_bytes: int, total_bytes: int):
+        now = time.monotonic()
+        if now - last_check[0] < 0.5 and done_bytes < total_bytes:
+            return
+        last_check[0] = now
+        progress.publish(run.pk, done_bytes=done_bytes, total_bytes=total_bytes, phase=progress.CHECK)
+
     try:
-        info = decp_source.inspect(path)
+        info = decp_source.inspect(path, progress=report_check)
     except decp_source.SourceError as exc:
         return _fail(run, str(exc))
+    except Exception:
+        logger.exception("Import DECP %s : vérification du fichier en échec", run.file_name)
+        _fail(run, UNEXPECTED_ERROR.format(pk=run.pk))
+        raise
     run.file_size = info.size
     run.file_sha256 = info.sha256
     run.file_format = f"{info.format.upper()} ({info.encoding}{', gzip' if info.compressed else ''})"
@@ -105,9 +138,9 @@ def decp_import_file(
                 transaction.set_rollback(True)
     except decp_source.SourceError as exc:
         return _fail(run, str(exc))
-    except Exception as exc:
+    except Exception:
         logger.exception("Import DECP %s en échec", run.file_name)
-        _fail(run, f"Erreur inattendue : {exc.__class__.__name__} : {exc}")
+        _fail(run, UNEXPECTED_ERROR.format(pk=run.pk))
         raise
     finally:
         progress.clear(run.pk)
@@ -202,6 +235,7 @@ def _bulk_session():
 
 def _finish(run, counts, rejected_by_reason, anomalies):
     run.status = ImportStatus.SUCCEEDED
+    run.warning = NO_RECORD_WARNING if not counts["read"] and run.kind == ImportKind.DECP else ""
     run.finished_at = timezone.now()
     run.read_count = counts["read"]
     run.created_count = counts["created"]
@@ -309,3 +343,33 @@ def _sirene_write(write, batch, extra, now, counts, key):
     counts["unchanged"] += unchanged
     # The same identifier twice in one batch (should not happen in a stock file) is counted once.
     counts["merged"] += len(batch) - updated - unchanged
+
+
+def import_files_purge(*, now=None) -> int:
+    """Deletes the uploaded files whose retention period is over; their journal entries stay, marked.
+
+    Failed imports, simulations and files without any record go after ``SPASER_IMPORT_RETENTION_FAILED_DAYS``
+    days, the others after ``SPASER_IMPORT_RETENTION_DAYS``; a pending or running import keeps its file.
+    Returns the number of files deleted."""
+    now = now or timezone.now()
+    short_before = now - dt.timedelta(days=settings.SPASER_IMPORT_RETENTION_FAILED_DAYS)
+    long_before = now - dt.timedelta(days=settings.SPASER_IMPORT_RETENTION_DAYS)
+    short_lived = Q(status=ImportStatus.FAILED) | Q(status=ImportStatus.SUCCEEDED) & (Q(dry_run=True) | ~Q(warning=""))
+    kept_long = Q(status=ImportStatus.SUCCEEDED, dry_run=False, warning="")
+    expired = (
+        ImportRun.objects.exclude(uploaded_file="")
+        .filter(file_deleted_at__isnull=True)
+        .annotate(ended=Coalesce("finished_at", "created_at"))
+        .filter(short_lived & Q(ended__lt=short_before) | kept_long & Q(ended__lt=long_before))
+        .only("pk", "uploaded_file", "file_name")
+    )
+    deleted = 0
+    for run in expired.iterator(chunk_size=200):
+        try:
+            run.uploaded_file.storage.delete(run.uploaded_file.name)
+        except OSError:
+            logger.exception("Fichier d'import %s (n° %s) impossible à supprimer", run.uploaded_file.name, run.pk)
+            continue
+        ImportRun.objects.filter(pk=run.pk).update(uploaded_file="", file_deleted_at=now)
+        deleted += 1
+    return deleted

@@ -286,7 +286,7 @@ def test_truncated_file_leaves_database_unchanged(tmp_path, geo_cvl):
 
 
 @pytest.mark.parametrize("refused", ["contract", "holder"])
-def test_a_write_refused_by_the_database_fails_the_whole_import(tmp_path, geo_cvl, monkeypatch, refused):
+def test_a_write_refused_by_the_database_fails_the_whole_import(tmp_path, geo_cvl, monkeypatch, refused, caplog):
     """The holders, then the contracts of a batch are left to PostgreSQL while the contracts are built and the
     next batch is read: a row the database refuses there still fails the whole import, leaves nothing written,
     and the connection serves the next import."""
@@ -315,7 +315,9 @@ def test_a_write_refused_by_the_database_fails_the_whole_import(tmp_path, geo_cv
         decp_import_file(path=write_json(tmp_path, "refused.json", [market(id=str(i)) for i in range(1, 9)]))
     assert database_state() == before
     run = ImportRun.objects.latest("pk")
-    assert run.status == ImportStatus.FAILED and "IntegrityError" in run.error
+    # The user reads a French message; the traceback goes to the server's log.
+    assert run.status == ImportStatus.FAILED and run.error == services.UNEXPECTED_ERROR.format(pk=run.pk)
+    assert "IntegrityError" in caplog.text
     monkeypatch.setattr(contract_services.ContractLoader, name, original)
     again = decp_import_file(path=write_json(tmp_path, "again.json", [market(id=str(i)) for i in range(1, 9)]))
     assert again.status == ImportStatus.SUCCEEDED and again.created_count == 8
