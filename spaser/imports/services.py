@@ -13,6 +13,7 @@ import gc
 import hashlib
 import logging
 import time
+import zlib
 from collections import Counter
 from pathlib import Path
 
@@ -291,12 +292,15 @@ def sirene_import_file(*, path: Path, dry_run: bool = False, by=None) -> ImportR
     run.save()
     try:
         kind, rows = sirene.iter_rows(path)
-    except (sirene.SireneFormatError, OSError, UnicodeError) as exc:
+    except sirene.SireneFormatError as exc:
         return _fail(run, str(exc))
+    except (OSError, EOFError, zlib.error) as exc:
+        return _fail(run, decp_source.gzip_error_french(exc))
     run.kind = ImportKind.SIRENE_UNITS if kind == sirene.UNITS else ImportKind.SIRENE_ESTABLISHMENTS
     run.file_format = "CSV SIRENE"
     counts, skipped = Counter(), Counter()
     now = timezone.now()
+    line = 1
     try:
         with transaction.atomic():
             if kind == sirene.UNITS:
@@ -314,6 +318,7 @@ def sirene_import_file(*, path: Path, dry_run: bool = False, by=None) -> ImportR
                 }
             batch = {}
             for row in rows:
+                line += 1  # line 1 is the header
                 identifier = (row.get(key) or "").strip()
                 if identifier not in known:
                     skipped["hors_perimetre"] += 1
@@ -327,11 +332,27 @@ def sirene_import_file(*, path: Path, dry_run: bool = False, by=None) -> ImportR
             _finish(run, counts, Counter(), skipped)
             if dry_run:
                 transaction.set_rollback(True)
-    except (csv.Error, UnicodeError) as exc:
-        return _fail(run, f"CSV SIRENE illisible : {exc}")
+    except csv.Error as exc:
+        return _fail(run, f"CSV SIRENE illisible vers la ligne {line + 1} : {_csv_error_french(exc)}.")
+    except (OSError, EOFError, zlib.error) as exc:
+        return _fail(run, decp_source.gzip_error_french(exc))
     if dry_run:
         _finish(run, counts, Counter(), skipped)
     return run
+
+
+def _csv_error_french(exc: csv.Error) -> str:
+    text = str(exc)
+    if "field larger than field limit" in text:
+        return (
+            "un champ dépasse la longueur maximale acceptée (131 072 caractères), sans doute à cause d'un "
+            "guillemet non fermé"
+        )
+    if "NUL" in text:
+        return "caractère nul dans le texte : fichier binaire ou mal encodé"
+    if "new-line character seen in unquoted field" in text:
+        return "retour à la ligne au milieu d'un champ sans guillemets"
+    return "ligne CSV mal formée (guillemets ou séparateurs)"
 
 
 def _sirene_write(write, batch, extra, now, counts, key):

@@ -30,6 +30,8 @@ from pathlib import Path
 from django.conf import settings
 from lxml import etree
 
+from spaser.core.parse_errors import json_error_what
+
 logger = logging.getLogger(__name__)
 
 CHUNK = 1 << 20
@@ -103,13 +105,15 @@ _ENCODING_LABELS = {
 _MARKERS = {"dtd": ("<!DOCTYPE", "<!ENTITY"), "concessions": ('"contrat-concession"',)}
 
 
-def _gzip_message(exc: Exception, offset: int) -> str:
-    where = f"vers l'octet {offset} du fichier compressé"
+def gzip_error_french(exc: Exception, offset: int | None = None) -> str:
+    where = f"vers l'octet {offset} du fichier compressé" if offset is not None else "fichier compressé"
     if isinstance(exc, EOFError):
         return (
             f"Archive gzip tronquée : les données compressées s'arrêtent avant leur fin ({where}). "
             "Le fichier a sans doute été mal copié ou téléchargé en partie."
         )
+    if isinstance(exc, OSError) and not isinstance(exc, gzip.BadGzipFile):
+        return "Lecture du fichier impossible (erreur d'entrée-sortie du système) : réessayez ou déposez-le à nouveau."
     text = str(exc)
     if "CRC" in text or "length" in text.lower():
         why = "la somme de contrôle ne correspond pas au contenu (archive corrompue)"
@@ -184,7 +188,7 @@ def inspect(path: Path, *, progress: Callable[[int, int], None] | None = None) -
                     raise SourceError(_encoding_message(encoding, decoded)) from exc
                 is_utf8 = False
     except (OSError, EOFError, zlib.error) as exc:
-        raise SourceError(_gzip_message(exc, counting.count)) from exc
+        raise SourceError(gzip_error_french(exc, counting.count)) from exc
     finally:
         raw_file.close()
 
@@ -396,20 +400,6 @@ def _nesting_too_deep(text: str, allowed: int) -> int | None:
     return None
 
 
-_JSON_MESSAGES = (
-    ("Expecting value", "valeur attendue"),
-    ("Expecting property name", "nom de clé entre guillemets doubles attendu"),
-    ("Expecting ':'", "deux-points « : » attendu après une clé"),
-    ("Expecting ','", "virgule « , » ou fin de l'objet ou du tableau attendue"),
-    ("Unterminated string", "chaîne de caractères sans guillemet fermant"),
-    ("Invalid control character", "caractère de contrôle (retour à la ligne, tabulation…) non échappé dans un texte"),
-    ("Invalid \\uXXXX", "séquence \\uXXXX invalide"),
-    ("Invalid \\escape", "séquence d'échappement (barre oblique inverse) invalide"),
-    ("Extra data", "données en trop après la fin du document"),
-    ("Illegal trailing comma", "virgule en trop avant la fin de l'objet ou du tableau"),
-)
-
-
 def _longest_text(value) -> int:
     """Length of the longest string (value or key) in decoded JSON data, walked without recursion."""
     longest, stack = 0, [value]
@@ -558,8 +548,7 @@ class _JsonScanner:
     def _decode_problem(self, exc: json.JSONDecodeError) -> _JsonProblem:
         if len(self.buffer) - self.pos > MAX_RECORD_CHARS:
             return self.problem(f"enregistrement de plus de {MAX_RECORD_CHARS} caractères ou jamais terminé")
-        message = next((french for english, french in _JSON_MESSAGES if exc.msg.startswith(english)), None)
-        message = message or "syntaxe JSON invalide"
+        message = json_error_what(exc.msg)
         index = min(exc.pos, len(self.buffer))
         truncated = index >= len(self.buffer.rstrip()) or exc.msg.startswith("Unterminated string")
         if not truncated and exc.msg.startswith("Expecting") and index < len(self.buffer):
