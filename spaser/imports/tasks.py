@@ -27,21 +27,35 @@ def decp_import_task(run_id: int):
         return
     try:
         _decp_import_uploaded(run)
+    except FileNotFoundError:
+        logger.warning("Import DECP %s (n° %s) : fichier déposé introuvable", run.file_name, run.pk)
+        _fail_pending(run, MISSING_FILE_ERROR)
     except Exception:
         logger.exception("Import DECP %s (n° %s) : erreur inattendue dans le worker", run.file_name, run.pk)
-        ImportRun.objects.filter(pk=run.pk).exclude(status=ImportStatus.FAILED).update(
-            status=ImportStatus.FAILED,
-            error=UNEXPECTED_ERROR.format(pk=run.pk),
-            finished_at=timezone.now(),
-            read_count=0,
-            created_count=0,
-            updated_count=0,
-            unchanged_count=0,
-            merged_count=0,
-            rejected_count=0,
-        )
+        _fail_pending(run, UNEXPECTED_ERROR.format(pk=run.pk))
     finally:
         progress.clear(run.pk)
+
+
+MISSING_FILE_ERROR = (
+    "Le fichier déposé est introuvable dans le stockage (supprimé entre-temps ?) : rien n'a été importé. "
+    "Déposez-le à nouveau."
+)
+
+
+def _fail_pending(run: ImportRun, message: str):
+    """Ends the run as failed unless the import already said why it failed."""
+    ImportRun.objects.filter(pk=run.pk).exclude(status=ImportStatus.FAILED).update(
+        status=ImportStatus.FAILED,
+        error=message,
+        finished_at=timezone.now(),
+        read_count=0,
+        created_count=0,
+        updated_count=0,
+        unchanged_count=0,
+        merged_count=0,
+        rejected_count=0,
+    )
 
 
 def _decp_import_uploaded(run: ImportRun):

@@ -390,7 +390,7 @@ def test_crash_mid_file_rolls_back_then_rerun_succeeds(tmp_path, geo_cvl, monkey
         decp_import_file(path=path)
     assert Contract.objects.count() == 0 and Organisation.objects.count() == 0
     failed = ImportRun.objects.get()
-    assert failed.status == ImportStatus.FAILED and "processus tué" in failed.error
+    assert failed.status == ImportStatus.FAILED and failed.error.startswith("Erreur inattendue pendant l'import")
 
     monkeypatch.setattr(services.ContractLoader, "load", original)
     run = decp_import_file(path=path)

@@ -190,12 +190,22 @@ def test_an_unexpected_error_inside_the_import_ends_the_run_in_french(monkeypatc
     assert "RuntimeError: boom" in caplog.text
 
 
-def test_a_missing_stored_file_fails_the_run_in_french(caplog):
+def test_a_missing_stored_file_fails_the_run_in_french():
     run = uploaded_run()
     default_storage.delete(run.uploaded_file.name)
     tasks.decp_import_task.call_local(run.pk)
     run.refresh_from_db()
-    assert run.status == ImportStatus.FAILED and run.error.startswith("Erreur inattendue pendant l'import")
+    assert run.status == ImportStatus.FAILED and run.error == tasks.MISSING_FILE_ERROR
+
+
+def test_the_upload_still_checks_the_csrf_token(member_of):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(member_of(Role.BUYER))
+    upload = SimpleUploadedFile("depot.json", padded_json(2_000), "application/json")
+    assert client.post(reverse("imports:upload"), {"file": upload}).status_code == 403
+    assert not ImportRun.objects.exists()
 
 
 def test_retention_deletes_old_files_and_keeps_the_journals(settings, client, member_of):
