@@ -258,3 +258,17 @@ def test_purge_command_and_periodic_task(settings):
     tasks.import_files_purge_task.call_local()
     recent.refresh_from_db()
     assert recent.file_deleted_at is not None
+
+
+def test_a_100000_deep_upload_fails_in_french_without_recursion_error(
+    client, member_of, django_capture_on_commit_callbacks, caplog
+):
+    client.force_login(member_of(Role.BUYER))
+    deep = '{"marches": {"marche": [' + "[" * 100_000 + "]" * 100_000 + "]}}"
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("imports:upload"), {"file": SimpleUploadedFile("profond.json", deep.encode())})
+    run = ImportRun.objects.get()
+    assert run.status == ImportStatus.FAILED
+    assert run.error.startswith("JSON invalide ligne 1, colonne 86 (dans l'enregistrement n° 1) : imbrication de plus")
+    assert "RecursionError" not in caplog.text
+    assert "imbrication de plus de 64 niveaux" in html.unescape(client.get(response.url).content.decode())
