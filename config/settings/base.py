@@ -190,6 +190,14 @@ STORAGES = {
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=5 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 SPASER_UPLOAD_MAX_BYTES = env.int("SPASER_UPLOAD_MAX_BYTES", default=512 * 1024 * 1024)
+# Uploaded import files are deleted after these many days (their journal entry stays): failed imports,
+# simulations and files without any record soon, the others later.
+SPASER_IMPORT_RETENTION_FAILED_DAYS = env.int("SPASER_IMPORT_RETENTION_FAILED_DAYS", default=7)
+SPASER_IMPORT_RETENTION_DAYS = env.int("SPASER_IMPORT_RETENTION_DAYS", default=90)
+# What one DECP file may hold: objects or arrays (JSON) or elements (XML) nested this deep at most, and texts
+# of this many characters at most in one value.
+SPASER_IMPORT_MAX_DEPTH = env.int("SPASER_IMPORT_MAX_DEPTH", default=64)
+SPASER_IMPORT_MAX_TEXT_CHARS = env.int("SPASER_IMPORT_MAX_TEXT_CHARS", default=1024 * 1024)
 
 # --- E-mail -----------------------------------------------------------------------------------------
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")

@@ -19,6 +19,7 @@ from spaser.actors import geometry, services
 from spaser.actors.enums import ImportFormat, ImportStatus, ImportStep, RowOutcome, SourceKind
 from spaser.actors.loaders import clean_siret
 from spaser.actors.models import ActorImport, ActorImportRow, Kind, Nature
+from spaser.core.parse_errors import json_error_french, spreadsheet_error_french
 from spaser.core.validators import normalize_siret, siret_error
 
 logger = logging.getLogger(__name__)
@@ -85,7 +86,7 @@ def read_table(content: bytes, file_name: str) -> tuple[list[str], list[dict]]:
         try:
             workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
         except Exception as error:  # openpyxl raises many types for a damaged file
-            raise ImportFileError("Ce fichier XLSX est illisible.") from error
+            raise ImportFileError(f"Ce fichier XLSX est illisible : {spreadsheet_error_french(error)}.") from error
         lines = (
             [("" if cell is None else str(cell)) for cell in row]
             for row in workbook.active.iter_rows(values_only=True)
@@ -136,7 +137,9 @@ def read_api_json(content: bytes) -> list[dict]:
     try:
         document = json.loads(_decode(content))
     except json.JSONDecodeError as error:
-        raise ImportFileError(f"JSON illisible : {error.msg} (ligne {error.lineno}).") from error
+        raise ImportFileError(f"JSON illisible {json_error_french(error)}.") from error
+    except RecursionError as error:  # the decoder recurses once per level of nesting
+        raise ImportFileError("JSON illisible : objets ou tableaux imbriqués trop profondément.") from error
     results = document.get("results") if isinstance(document, dict) else None
     if not isinstance(results, list):
         raise ImportFileError("Ce JSON n'a pas la forme de l'API Recherche d'entreprises (clé « results »).")

@@ -36,6 +36,12 @@ class ImportRun(TimeStampedModel):
     rejected_by_reason = models.JSONField("rejets par motif", default=dict, blank=True)
     anomalies_by_code = models.JSONField("anomalies signalées", default=dict, blank=True)
     error = models.TextField("erreur", blank=True)
+    warning = models.TextField(
+        "avertissement", blank=True, help_text="Import terminé, mais dont le résultat doit être vérifié."
+    )
+    file_deleted_at = models.DateTimeField(
+        "fichier supprimé le", null=True, blank=True, help_text="Durée de conservation écoulée ; le journal reste."
+    )
     organisation = models.ForeignKey(
         "accounts.Organisation",
         verbose_name="déposé pour",
@@ -79,6 +85,18 @@ class ImportRun(TimeStampedModel):
     @property
     def is_finished(self) -> bool:
         return self.status in (ImportStatus.SUCCEEDED, ImportStatus.FAILED)
+
+    @property
+    def retention_is_short(self) -> bool:
+        """Failed imports, simulations and files without any record keep their file for the short period."""
+        return self.status == ImportStatus.FAILED or self.dry_run or bool(self.warning)
+
+    @property
+    def status_label(self) -> str:
+        """The state as the journal shows it: a finished import with a warning is not a plain « Terminé »."""
+        if self.status == ImportStatus.SUCCEEDED and self.warning:
+            return "Terminé, avec un avertissement"
+        return self.get_status_display()
 
 
 class QuarantinedRecordQuerySet(models.QuerySet):

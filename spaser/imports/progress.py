@@ -14,8 +14,13 @@ def _key(run_id: int) -> str:
     return f"spaser:import-progress:{run_id}"
 
 
-def publish(run_id: int, *, done_bytes: int, total_bytes: int, read: int) -> None:
-    HUEY.put(_key(run_id), {"done": done_bytes, "total": total_bytes, "read": read, "at": time.time()})
+# What the worker is doing: copying the uploaded file next to it, checking it (hash, decompression, encoding),
+# then reading its records.
+COPY, CHECK, READ = "copy", "check", "read"
+
+
+def publish(run_id: int, *, done_bytes: int, total_bytes: int, read: int = 0, phase: str = READ) -> None:
+    HUEY.put(_key(run_id), {"done": done_bytes, "total": total_bytes, "read": read, "phase": phase, "at": time.time()})
 
 
 def read(run_id: int) -> dict | None:

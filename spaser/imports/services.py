@@ -8,14 +8,19 @@ database as it was and its journal entry says why.
 
 import contextlib
 import csv
+import datetime as dt
 import gc
 import hashlib
 import logging
 import time
+import zlib
 from collections import Counter
 from pathlib import Path
 
+from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from spaser.contracts.services import ContractLoader
@@ -37,12 +42,28 @@ class ImportAborted(Exception):
     """The file was not imported (the journal entry holds the reason)."""
 
 
+UNEXPECTED_ERROR = (
+    "Erreur inattendue pendant l'import : rien n'a été importé. Le détail technique est dans le journal du "
+    "serveur (import n° {pk}) ; signalez-le à l'équipe technique si le problème se répète."
+)
+NO_RECORD_WARNING = (
+    "Aucun enregistrement trouvé dans le fichier : il est lisible mais ne contient ni marché ni contrat de "
+    "concession (liste « marches » vide ou absente de ses sous-listes). Vérifiez que c'est le bon fichier."
+)
+
+
 def import_run_create(
     *, file_name: str, kind: str = ImportKind.DECP, dry_run: bool = False, by=None, organisation=None, upload=None
 ):
+    """A journal entry, pending. For an upload, its size and the format told by its first bytes are known at
+    once (the worker checks the whole file afterwards)."""
     run = ImportRun(kind=kind, file_name=file_name[:255], dry_run=dry_run, created_by=by, organisation=organisation)
     if upload is not None:
         run.uploaded_file = upload
+        run.file_size = upload.size or 0
+        upload.seek(0)
+        run.file_format = decp_source.sniff(upload.read(4096), file_name)
+        upload.seek(0)
     run.save()
     return run
 
@@ -56,10 +77,23 @@ def decp_import_file(
     run.status = ImportStatus.RUNNING
     run.started_at = timezone.now()
     run.save(update_fields=["status", "started_at", "updated_at"])
+    last_check = [0.0]
+
+    def report_check(done_bytes: int, total_bytes: int):
+        now = time.monotonic()
+        if now - last_check[0] < 0.5 and done_bytes < total_bytes:
+            return
+        last_check[0] = now
+        progress.publish(run.pk, done_bytes=done_bytes, total_bytes=total_bytes, phase=progress.CHECK)
+
     try:
-        info = decp_source.inspect(path)
+        info = decp_source.inspect(path, progress=report_check)
     except decp_source.SourceError as exc:
         return _fail(run, str(exc))
+    except Exception:
+        logger.exception("Import DECP %s : vérification du fichier en échec", run.file_name)
+        _fail(run, UNEXPECTED_ERROR.format(pk=run.pk))
+        raise
     run.file_size = info.size
     run.file_sha256 = info.sha256
     run.file_format = f"{info.format.upper()} ({info.encoding}{', gzip' if info.compressed else ''})"
@@ -105,9 +139,9 @@ def decp_import_file(
                 transaction.set_rollback(True)
     except decp_source.SourceError as exc:
         return _fail(run, str(exc))
-    except Exception as exc:
+    except Exception:
         logger.exception("Import DECP %s en échec", run.file_name)
-        _fail(run, f"Erreur inattendue : {exc.__class__.__name__} : {exc}")
+        _fail(run, UNEXPECTED_ERROR.format(pk=run.pk))
         raise
     finally:
         progress.clear(run.pk)
@@ -202,6 +236,7 @@ def _bulk_session():
 
 def _finish(run, counts, rejected_by_reason, anomalies):
     run.status = ImportStatus.SUCCEEDED
+    run.warning = NO_RECORD_WARNING if not counts["read"] and run.kind == ImportKind.DECP else ""
     run.finished_at = timezone.now()
     run.read_count = counts["read"]
     run.created_count = counts["created"]
@@ -257,12 +292,15 @@ def sirene_import_file(*, path: Path, dry_run: bool = False, by=None) -> ImportR
     run.save()
     try:
         kind, rows = sirene.iter_rows(path)
-    except (sirene.SireneFormatError, OSError, UnicodeError) as exc:
+    except sirene.SireneFormatError as exc:
         return _fail(run, str(exc))
+    except (OSError, EOFError, zlib.error) as exc:
+        return _fail(run, decp_source.gzip_error_french(exc))
     run.kind = ImportKind.SIRENE_UNITS if kind == sirene.UNITS else ImportKind.SIRENE_ESTABLISHMENTS
     run.file_format = "CSV SIRENE"
     counts, skipped = Counter(), Counter()
     now = timezone.now()
+    line = 1
     try:
         with transaction.atomic():
             if kind == sirene.UNITS:
@@ -280,6 +318,7 @@ def sirene_import_file(*, path: Path, dry_run: bool = False, by=None) -> ImportR
                 }
             batch = {}
             for row in rows:
+                line += 1  # line 1 is the header
                 identifier = (row.get(key) or "").strip()
                 if identifier not in known:
                     skipped["hors_perimetre"] += 1
@@ -293,11 +332,27 @@ def sirene_import_file(*, path: Path, dry_run: bool = False, by=None) -> ImportR
             _finish(run, counts, Counter(), skipped)
             if dry_run:
                 transaction.set_rollback(True)
-    except (csv.Error, UnicodeError) as exc:
-        return _fail(run, f"CSV SIRENE illisible : {exc}")
+    except csv.Error as exc:
+        return _fail(run, f"CSV SIRENE illisible vers la ligne {line + 1} : {_csv_error_french(exc)}.")
+    except (OSError, EOFError, zlib.error) as exc:
+        return _fail(run, decp_source.gzip_error_french(exc))
     if dry_run:
         _finish(run, counts, Counter(), skipped)
     return run
+
+
+def _csv_error_french(exc: csv.Error) -> str:
+    text = str(exc)
+    if "field larger than field limit" in text:
+        return (
+            "un champ dépasse la longueur maximale acceptée (131 072 caractères), sans doute à cause d'un "
+            "guillemet non fermé"
+        )
+    if "NUL" in text:
+        return "caractère nul dans le texte : fichier binaire ou mal encodé"
+    if "new-line character seen in unquoted field" in text:
+        return "retour à la ligne au milieu d'un champ sans guillemets"
+    return "ligne CSV mal formée (guillemets ou séparateurs)"
 
 
 def _sirene_write(write, batch, extra, now, counts, key):
@@ -309,3 +364,33 @@ def _sirene_write(write, batch, extra, now, counts, key):
     counts["unchanged"] += unchanged
     # The same identifier twice in one batch (should not happen in a stock file) is counted once.
     counts["merged"] += len(batch) - updated - unchanged
+
+
+def import_files_purge(*, now=None) -> int:
+    """Deletes the uploaded files whose retention period is over; their journal entries stay, marked.
+
+    Failed imports, simulations and files without any record go after ``SPASER_IMPORT_RETENTION_FAILED_DAYS``
+    days, the others after ``SPASER_IMPORT_RETENTION_DAYS``; a pending or running import keeps its file.
+    Returns the number of files deleted."""
+    now = now or timezone.now()
+    short_before = now - dt.timedelta(days=settings.SPASER_IMPORT_RETENTION_FAILED_DAYS)
+    long_before = now - dt.timedelta(days=settings.SPASER_IMPORT_RETENTION_DAYS)
+    short_lived = Q(status=ImportStatus.FAILED) | Q(status=ImportStatus.SUCCEEDED) & (Q(dry_run=True) | ~Q(warning=""))
+    kept_long = Q(status=ImportStatus.SUCCEEDED, dry_run=False, warning="")
+    expired = (
+        ImportRun.objects.exclude(uploaded_file="")
+        .filter(file_deleted_at__isnull=True)
+        .annotate(ended=Coalesce("finished_at", "created_at"))
+        .filter(short_lived & Q(ended__lt=short_before) | kept_long & Q(ended__lt=long_before))
+        .only("pk", "uploaded_file", "file_name")
+    )
+    deleted = 0
+    for run in expired.iterator(chunk_size=200):
+        try:
+            run.uploaded_file.storage.delete(run.uploaded_file.name)
+        except OSError:
+            logger.exception("Fichier d'import %s (n° %s) impossible à supprimer", run.uploaded_file.name, run.pk)
+            continue
+        ImportRun.objects.filter(pk=run.pk).update(uploaded_file="", file_deleted_at=now)
+        deleted += 1
+    return deleted

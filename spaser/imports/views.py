@@ -1,17 +1,20 @@
 import csv
 import io
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods
 
 from spaser.accounts.enums import Role
 from spaser.accounts.perms import request_has_role
 from spaser.core.decorators import role_required
-from spaser.imports import progress
+from spaser.imports import progress, uploads
 from spaser.imports.forms import DecpUploadForm
 from spaser.imports.models import ImportRun, QuarantinedRecord
 from spaser.imports.services import import_run_create
@@ -32,7 +35,16 @@ def run_list_view(request):
 def _run_context(request, pk):
     run = get_object_or_404(ImportRun.objects.visible_to(request.user, request.organisation), pk=pk)
     state = progress.read(run.pk)
-    return {"run": run, "progress": state, "percent": progress.percent(state)}
+    short = run.retention_is_short
+    return {
+        "run": run,
+        "progress": state,
+        "percent": progress.percent(state),
+        "retention_short": short,
+        "retention_days": (
+            settings.SPASER_IMPORT_RETENTION_FAILED_DAYS if short else settings.SPASER_IMPORT_RETENTION_DAYS
+        ),
+    }
 
 
 @require_GET
@@ -107,10 +119,24 @@ def quarantine_export_view(request):
     return response
 
 
+@csrf_exempt  # the CSRF check reads the body: it runs in _upload, once the size limit is in place
 @require_http_methods(["GET", "POST"])
 @role_required(Role.BUYER, Role.ADMIN)
 def upload_view(request):
+    limit = settings.SPASER_UPLOAD_MAX_BYTES
+    if request.method == "POST":
+        if uploads.declared_length(request) > limit + uploads.FORM_OVERHEAD:
+            # Refused before reading the body: nothing is received, nothing changes (no CSRF check needed).
+            return _upload_page(request, _too_large_form(limit), status=413)
+        request.upload_handlers.insert(0, uploads.SizeLimitUploadHandler(request, limit))
+    return _upload(request)
+
+
+@csrf_protect
+def _upload(request):
     form = DecpUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and getattr(request, "upload_too_large", False):
+        return _upload_page(request, _too_large_form(settings.SPASER_UPLOAD_MAX_BYTES), status=413)
     if request.method == "POST" and form.is_valid():
         from spaser.imports.tasks import decp_import_task
 
@@ -124,5 +150,25 @@ def upload_view(request):
         )
         transaction.on_commit(lambda: decp_import_task(run.pk))
         messages.success(request, "Le fichier est déposé : son import a commencé.")
-        return redirect("imports:run_detail", pk=run.pk)
-    return render(request, "imports/upload.html", {"form": form})
+        url = reverse("imports:run_detail", args=[run.pk])
+        if request.headers.get("X-Requested-With") == "XMLHttpRequest":
+            # Sent by upload.js (upload progress): the script goes to the journal page itself.
+            return HttpResponse(status=204, headers={"X-Redirect-To": url})
+        return redirect(url)
+    return _upload_page(request, form, status=200)
+
+
+def _too_large_form(limit):
+    form = DecpUploadForm(data={})
+    form.is_valid()
+    form.errors["file"] = form.error_class([uploads.too_large_message(limit)])
+    return form
+
+
+def _upload_page(request, form, *, status):
+    return render(
+        request,
+        "imports/upload.html",
+        {"form": form, "max_bytes": settings.SPASER_UPLOAD_MAX_BYTES},
+        status=status,
+    )

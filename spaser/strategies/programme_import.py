@@ -16,6 +16,7 @@ from decimal import Decimal
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
+from spaser.core.parse_errors import spreadsheet_error_french
 from spaser.referentiel import cpv
 from spaser.referentiel.enums import ContractNature
 from spaser.strategies.numbers import NumberError, parse_french_number
@@ -222,7 +223,7 @@ def preview(content: bytes, *, lookups: Lookups, default_year: int) -> Preview:
         result.sheet, rows = read_rows(content)
     except Exception as error:  # openpyxl raises many types on a damaged or non-xlsx file
         result.errors.append(
-            f"Le fichier n'a pas pu être lu comme un classeur Excel (.xlsx) : {error.__class__.__name__}."
+            f"Le fichier n'a pas pu être lu comme un classeur Excel (.xlsx) : {spreadsheet_error_french(error)}."
         )
         return result
     header_index = find_header(rows)

@@ -118,10 +118,17 @@ def test_xlsx_with_a_title_gap_and_a_thirteen_digit_siret(geo):
 def test_unreadable_files_are_refused_with_a_french_message():
     with pytest.raises(importing.ImportFileError, match="vide"):
         _create(b"\n\n")
-    with pytest.raises(importing.ImportFileError, match="XLSX"):
+    with pytest.raises(importing.ImportFileError, match="XLSX est illisible : ce n'est pas un classeur .xlsx"):
         _create(b"not a zip", file_name="liste.xlsx")
     with pytest.raises(importing.ImportFileError, match="results"):
         _create(b'{"data": []}', file_name="api.json")
+    with pytest.raises(importing.ImportFileError) as caught:
+        _create(b'{"results": [{"siret": "1"}\n {"siret": "2"}]}', file_name="api.json")
+    assert str(caught.value) == (
+        "JSON illisible ligne 2, colonne 2 : virgule « , » ou fin de l'objet ou du tableau attendue."
+    )
+    with pytest.raises(importing.ImportFileError, match="imbriqués trop profondément"):
+        _create(b'{"results": ' + b"[" * 100_000 + b"]" * 100_000 + b"}", file_name="api.json")
 
 
 def test_api_recherche_entreprises_json_shape_is_previewed_directly(geo, django_capture_on_commit_callbacks):

@@ -285,7 +285,7 @@ def test_truncated_file_leaves_database_unchanged(tmp_path, geo_cvl):
 
 
 @pytest.mark.parametrize("refused", ["contract", "holder"])
-def test_a_write_refused_by_the_database_fails_the_whole_import(tmp_path, geo_cvl, monkeypatch, refused):
+def test_a_write_refused_by_the_database_fails_the_whole_import(tmp_path, geo_cvl, monkeypatch, refused, caplog):
     """The holders, then the contracts of a batch are left to PostgreSQL while the contracts are built and the
     next batch is read: a row the database refuses there still fails the whole import, leaves nothing written,
     and the connection serves the next import."""
@@ -314,7 +314,9 @@ def test_a_write_refused_by_the_database_fails_the_whole_import(tmp_path, geo_cv
         decp_import_file(path=write_json(tmp_path, "refused.json", [market(id=str(i)) for i in range(1, 9)]))
     assert database_state() == before
     run = ImportRun.objects.latest("pk")
-    assert run.status == ImportStatus.FAILED and "IntegrityError" in run.error
+    # The user reads a French message; the traceback goes to the server's log.
+    assert run.status == ImportStatus.FAILED and run.error == services.UNEXPECTED_ERROR.format(pk=run.pk)
+    assert "IntegrityError" in caplog.text
     monkeypatch.setattr(contract_services.ContractLoader, name, original)
     again = decp_import_file(path=write_json(tmp_path, "again.json", [market(id=str(i)) for i in range(1, 9)]))
     assert again.status == ImportStatus.SUCCEEDED and again.created_count == 8
@@ -387,7 +389,7 @@ def test_crash_mid_file_rolls_back_then_rerun_succeeds(tmp_path, geo_cvl, monkey
         decp_import_file(path=path)
     assert Contract.objects.count() == 0 and Organisation.objects.count() == 0
     failed = ImportRun.objects.get()
-    assert failed.status == ImportStatus.FAILED and "processus tué" in failed.error
+    assert failed.status == ImportStatus.FAILED and failed.error.startswith("Erreur inattendue pendant l'import")
 
     monkeypatch.setattr(services.ContractLoader, "load", original)
     run = decp_import_file(path=path)

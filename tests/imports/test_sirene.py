@@ -145,6 +145,26 @@ def test_not_a_sirene_file_is_refused(tmp_path):
     assert run.status == ImportStatus.FAILED and "En-tête inconnu" in run.error
 
 
+def test_unreadable_sirene_files_are_explained_in_french(tmp_path, known_suppliers):
+    import gzip
+
+    header = "siren,categorieEntreprise,denominationUniteLegale\n"
+    content = gzip.compress((header + "".join(f"{n:09d},PME,Nom {n}\n" for n in range(20_000))).encode())
+    path = tmp_path / "StockUniteLegale.csv.gz"
+    path.write_bytes(content[: len(content) // 2])
+    run = sirene_import_file(path=path)
+    assert run.status == ImportStatus.FAILED
+    assert run.error.startswith("Archive gzip tronquée : les données compressées s'arrêtent avant leur fin")
+    path = tmp_path / "StockUniteLegale.csv"
+    path.write_text(header + '000000001,PME,"Nom' + "x" * 200_000 + "\n")
+    run = sirene_import_file(path=path)
+    assert run.status == ImportStatus.FAILED
+    assert run.error == (
+        "CSV SIRENE illisible vers la ligne 2 : un champ dépasse la longueur maximale acceptée (131 072 caractères), "
+        "sans doute à cause d'un guillemet non fermé."
+    )
+
+
 def test_command(tmp_path, known_suppliers, capsys):
     path = write_stock(
         tmp_path / "u.csv",

@@ -152,7 +152,13 @@ def test_file_without_header_or_not_xlsx_is_refused(lookups):
     )
     assert preview.errors and "Aucune ligne d'en-tête" in preview.errors[0]
     preview = programme_import.preview(b"ceci n'est pas un classeur", lookups=lookups, default_year=2026)
-    assert "n'a pas pu être lu" in preview.errors[0]
+    assert preview.errors == [
+        "Le fichier n'a pas pu être lu comme un classeur Excel (.xlsx) : ce n'est pas un classeur .xlsx (un .xlsx "
+        "est une archive ZIP : celle-ci est absente, tronquée ou abîmée)."
+    ]
+    truncated = messy_workbook(ROWS)[:-200]
+    preview = programme_import.preview(truncated, lookups=lookups, default_year=2026)
+    assert "BadZipFile" not in preview.errors[0] and "archive ZIP" in preview.errors[0]
 
 
 def test_upload_previews_and_imports_nothing_until_confirmed(client, people, organisation, direction):
