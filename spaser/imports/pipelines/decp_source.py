@@ -60,7 +60,7 @@ class SourceInfo:
     compressed: bool
     encoding: str  # encoding of the (decompressed) bytes: utf-8, utf-16-le, cp1252, latin-1
     bom: bool
-    format: str  # "json" or "xml"
+    format: str  # "json", "xml", or "csv" / "parquet" (national flat file, decp_tabular)
     has_concessions: bool  # a JSON 2024 file that names "contrat-concession" somewhere
 
 
@@ -72,6 +72,11 @@ def inspect(path: Path) -> SourceInfo:
     path = Path(path)
     if not path.is_file():
         raise SourceError(f"Fichier introuvable : {path.name}")
+    from spaser.imports.pipelines import decp_tabular  # imports this module: imported late
+
+    tabular = decp_tabular.inspect(path)  # the national flat file (CSV or Parquet)
+    if tabular is not None:
+        return tabular
     with open(path, "rb") as handle:
         compressed = handle.read(2) == b"\x1f\x8b"
     digest = hashlib.sha256()
@@ -494,7 +499,11 @@ def iter_records(
     ``progress`` is called now and then with the number of bytes of the file read so far.
     """
     info = info or inspect(path)
-    if info.format == "json":
+    if info.format in ("csv", "parquet"):
+        from spaser.imports.pipelines import decp_tabular
+
+        yield from decp_tabular.iter_records(info, progress)
+    elif info.format == "json":
         yield from _iter_json(info, progress)
     else:
         yield from _iter_xml(info, progress)
