@@ -8,6 +8,7 @@ their leading zeros, missing values coded in every way seen, lists in every nota
 
 import csv
 import gzip
+import io
 import itertools
 import json
 
@@ -479,9 +480,12 @@ def test_cells_are_read_back_into_the_published_json_shape(tmp_path):
         lieuExecution_typeCode="Code postal",
         titulaire_id_1="542002100015",
         titulaire_typeIdentifiant_1="SIRET",
-        titulaire_nom_1="ACME",
+        titulaire_nom_1="ACME SIRENE",
+        titulaire_denominationSociale_1="ACME",
         titulaire_id_2="FR12345678901",
         titulaire_typeIdentifiant_2="TVA",
+        titulaire_denominationSociale_2="",
+        titulaire_nom_2="NOM SIRENE",
         titulaire_id_3="614500585",
         titulaire_typeIdentifiant_3="SIRET",
         titulaire_categorie_1="PME",
@@ -504,7 +508,8 @@ def test_cells_are_read_back_into_the_published_json_shape(tmp_path):
     assert data["lieuExecution"] == {"code": "1000", "typeCode": "Code postal"}
     assert data["titulaires"] == [
         {"titulaire": {"typeIdentifiant": "SIRET", "id": "00542002100015", "denominationSociale": "ACME"}},
-        {"titulaire": {"typeIdentifiant": "TVA", "id": "FR12345678901"}},
+        # The published name first, the re-publisher's when the published one is missing.
+        {"titulaire": {"typeIdentifiant": "TVA", "id": "FR12345678901", "denominationSociale": "NOM SIRENE"}},
         # A SIREN given as a SIRET did not lose five zeros: kept as published, for the normaliser to flag.
         {"titulaire": {"typeIdentifiant": "SIRET", "id": "614500585"}},
     ]
@@ -532,3 +537,13 @@ def test_only_current_rows_make_the_current_state_and_older_rows_become_modifica
     (modification,) = contract.modifications.all()
     assert (modification.notified_on.isoformat(), modification.amount) == ("2024-06-01", 1500)
     assert ImportRun.objects.filter(status=ImportStatus.SUCCEEDED).count() == 1
+
+
+def test_the_command_imports_a_flat_file(tmp_path, records):
+    from django.core.management import call_command
+
+    path = write_csv(tmp_path / "decp.csv.gz", flat_rows(records[:20], "per_holder"), compress=True)
+    out = io.StringIO()
+    call_command("import_decp", str(path), "--no-progress", stdout=out)
+    assert "decp.csv.gz : 20 lus = 20 créés" in out.getvalue()
+    assert Contract.objects.count() == 20

@@ -77,6 +77,7 @@ REQUIRED_COLUMNS = ("id", "acheteur_id", "dateNotification", "montant")
 # A header naming one of these is a DECP flat file, whatever the file's extension.
 MARKER_COLUMNS = ("uid", "acheteur_id")
 MISSING = frozenset({"", "nc", "null", "none", "nan", "<na>", "nat"})
+_LONGEST_MISSING = max(map(len, MISSING))
 PROGRESS_EVERY = 500
 # SIRENs start at 005 000 000: a SIRET loses two zeros at most; a shorter number (a SIREN...) is not one
 # that lost its zeros.
@@ -120,7 +121,6 @@ _ENRICHMENT = re.compile(
     r"activite\w*|libelle\w*|etablissement\w*|denominationUniteLegale\w*))(_\d+)?"
 )
 _HOLDER = re.compile(r"titulaire_(id|typeIdentifiant|denominationSociale|nom)(?:_(\d+))?")
-_HOLDER_KEYS = {"id": "id", "typeIdentifiant": "typeIdentifiant", "denominationSociale": "denominationSociale"}
 _DATE_TIME = re.compile(r"(\d{4}-\d{2}-\d{2})[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?")
 _INTEGRAL = re.compile(r"[+-]?\d+(\.0*)?")
 _DIGITS_FLOAT = re.compile(r"(\d+)\.0*")
@@ -377,7 +377,7 @@ def _cell(value):
     kind = type(value)
     if kind is str:
         text = value.strip()
-        return None if text.lower() in MISSING else text
+        return None if len(text) <= _LONGEST_MISSING and text.lower() in MISSING else text
     if kind is float:
         return None if value != value else value  # NaN
     if kind is int or kind is bool:
@@ -392,6 +392,12 @@ def _cell(value):
         items = [item for item in (_cell(item) for item in value) if item is not None]
         return items or None
     return str(value)
+
+
+def _text_cell(value: str):
+    """``_cell`` of a CSV field (always a string): the hot path of a CSV file."""
+    text = value.strip()
+    return text if len(text) > _LONGEST_MISSING or text.lower() not in MISSING else None
 
 
 def _integer(value):
@@ -439,7 +445,23 @@ def _date(value):
     return value
 
 
+_LIST_MEMO: dict[str, list] = {}
+_LIST_MEMO_SIZE = 10_000
+
+
 def _list(value) -> list | None:
+    """A list of labels from any of its notations; the few distinct texts of a file are read once."""
+    if type(value) is str:
+        known = _LIST_MEMO.get(value)
+        if known is None:
+            known = _parse_list(value)
+            if len(_LIST_MEMO) < _LIST_MEMO_SIZE:
+                _LIST_MEMO[value] = known
+        return list(known)
+    return _parse_list(value)
+
+
+def _parse_list(value) -> list | None:
     if type(value) is list:
         return [str(item) for item in value]
     if type(value) is not str:
@@ -515,7 +537,7 @@ class _Plan:
     def __init__(self, columns: list[str]):
         self.scalars = []  # (column, key, converter)
         self.nested = []  # (column, parent, key)
-        self.holders: dict[int, dict[str, str]] = {}  # number (0: unnumbered) -> {field: column}
+        self.holders: dict[int, dict[str, list[str]]] = {}  # number (0: unnumbered) -> {field: columns}
         self.extra = []  # columns kept under their own name
         for column in columns:
             if column in _CONTROL:
@@ -524,9 +546,9 @@ class _Plan:
             if holder:
                 field, number = holder.group(1), int(holder.group(2) or 0)
                 key = "denominationSociale" if field == "nom" else field
-                fields = self.holders.setdefault(number, {})
-                if key not in fields or field == "denominationSociale":  # the published name first
-                    fields[key] = column
+                columns_of_key = self.holders.setdefault(number, {}).setdefault(key, [])
+                # The published name first, the re-publisher's (SIRENE) name when it is missing.
+                columns_of_key.insert(0 if field == "denominationSociale" else len(columns_of_key), column)
             elif column in _TEXT:
                 self.scalars.append((column, column, None))
             elif column in _INTEGERS:
@@ -549,6 +571,14 @@ class _Plan:
             else:
                 self.extra.append(column)
         self.holder_numbers = sorted(self.holders)
+        # Columns read at all: the others (SIRENE enrichment) are not even converted.
+        self.used = frozenset(
+            [c for c, _, _ in self.scalars]
+            + [c for c, _, _ in self.nested]
+            + [c for fields in self.holders.values() for cs in fields.values() for c in cs]
+            + self.extra
+            + [c for c in columns if c in _CONTROL]
+        )
 
     def record(self, rows: list[dict]) -> dict:
         """The 2024-shaped record of one contract state (its rows: one per holder, or one)."""
@@ -596,13 +626,10 @@ class _Plan:
         return record
 
     @staticmethod
-    def _holder(row: dict, fields: dict[str, str]) -> dict | None:
+    def _holder(row: dict, fields: dict[str, list[str]]) -> dict | None:
         holder = {}
         for key in ("typeIdentifiant", "id", "denominationSociale"):
-            column = fields.get(key)
-            value = row.get(column) if column else None
-            if value is None and key == "denominationSociale" and "denominationSociale" in fields:
-                value = None
+            value = next((row[c] for c in fields.get(key, ()) if row.get(c) is not None), None)
             if value is not None:
                 holder[key] = value if type(value) is str else str(_identifier(value, 1))
         if "id" not in holder:
@@ -613,7 +640,7 @@ class _Plan:
         return holder
 
 
-def _state_key(row: dict, plan: _Plan) -> tuple:
+def _state_key(row: dict) -> tuple:
     """(uid, modification rank, notification date): the rows of one contract state share it."""
     uid = row.get("uid")
     if uid is None:
@@ -729,13 +756,18 @@ def iter_records(info: SourceInfo, progress: Callable[[int], None] | None = None
         rows = _csv_rows(info, progress)
     _check_columns(columns, info.format.upper())
     plan = _Plan(columns)
+    used = plan.used
+    is_csv = info.format == "csv"
     spill = _Spill()
     try:
         group: list[dict] = []
         key = line = None
         for number, raw_row in rows:
-            row = {column: _cell(value) for column, value in raw_row.items()}
-            row_key = _state_key(row, plan)
+            if is_csv:
+                row = {column: _text_cell(value) for column, value in raw_row.items() if column in used}
+            else:
+                row = {column: _cell(value) for column, value in raw_row.items() if column in used}
+            row_key = _state_key(row)
             if group and row_key != key:
                 yield from _flush(plan, spill, key, line, group)
                 group = []
