@@ -547,3 +547,17 @@ def test_the_command_imports_a_flat_file(tmp_path, records):
     call_command("import_decp", str(path), "--no-progress", stdout=out)
     assert "decp.csv.gz : 20 lus = 20 créés" in out.getvalue()
     assert Contract.objects.count() == 20
+
+
+def test_a_row_the_normaliser_cannot_understand_goes_to_the_quarantine_with_its_line(tmp_path):
+    common = {"acheteur_id": "21370001800016", "nature": "Marché", "dateNotification": "2024-03-04"}
+    rows = [
+        dict(common, uid="21370001800016A", id="A", montant="100", procedure="Appel d'offres ouvert"),
+        dict(common, uid="21370001800016B", id="B", montant="100", procedure="Procédure inventée"),
+    ]
+    run = import_ok(write_csv(tmp_path / "decp.csv", rows))
+    assert (run.created_count, run.rejected_count) == (1, 1)
+    (quarantined,) = QuarantinedRecord.objects.all()
+    assert (quarantined.position, quarantined.external_id, quarantined.buyer_siret) == (2, "B", "21370001800016")
+    assert json.loads(quarantined.raw)["procedure"] == "Procédure inventée"
+    assert any("procedure" in reason for reason in quarantined.reasons)
