@@ -217,9 +217,10 @@ def main(argv=None):
                 check=True,
             )
         csv_path, parquet_path = json_path.with_suffix(".csv"), json_path.with_suffix(".parquet")
-        started = time.perf_counter()
-        convert(json_path, csv_path, parquet_path)
-        print(f"{records} records converted in {time.perf_counter() - started:.1f} s")
+        if not (csv_path.exists() and parquet_path.exists()):
+            started = time.perf_counter()
+            convert(json_path, csv_path, parquet_path)
+            print(f"{records} records converted in {time.perf_counter() - started:.1f} s")
         for path in (json_path, csv_path, parquet_path):
             figures = read(path)
             size = path.stat().st_size / 1e6

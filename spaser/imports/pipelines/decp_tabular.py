@@ -305,7 +305,7 @@ class _Counting(io.RawIOBase):
         return size
 
 
-def _csv_rows(info: SourceInfo, progress: Callable[[int], None] | None) -> Iterator[tuple[int, dict]]:
+def _csv_rows(info: SourceInfo, progress: Callable[[int], None] | None) -> Iterator[tuple[int, list[str]]]:
     disk = open(info.path, "rb")
     counting = _Counting(disk)
     buffered = io.BufferedReader(counting, CHUNK)
@@ -329,7 +329,7 @@ def _csv_rows(info: SourceInfo, progress: Callable[[int], None] | None) -> Itera
                     f"(séparateur « {_delimiter_label(delimiter)} » dans un texte sans guillemets ?). "
                     "Aucun enregistrement de ce fichier n'est importé."
                 )
-            yield number, dict(zip(columns, values, strict=True))
+            yield number, values
             if progress is not None and number % PROGRESS_EVERY == 0:
                 progress(counting.count)
         if progress is not None:
@@ -346,14 +346,17 @@ def _csv_rows(info: SourceInfo, progress: Callable[[int], None] | None) -> Itera
         disk.close()
 
 
-def _parquet_rows(info: SourceInfo, progress: Callable[[int], None] | None) -> Iterator[tuple[int, dict]]:
+def _parquet_rows(
+    info: SourceInfo, progress: Callable[[int], None] | None, columns: list[str]
+) -> Iterator[tuple[int, dict]]:
+    """Rows of the Parquet file, batch by batch; only ``columns`` are decoded (not the SIRENE enrichment)."""
     import pyarrow.parquet as pq
 
     try:
         parquet = pq.ParquetFile(info.path)
         total = parquet.metadata.num_rows or 1
         number = 0
-        for batch in parquet.iter_batches(batch_size=PARQUET_BATCH_ROWS):
+        for batch in parquet.iter_batches(batch_size=PARQUET_BATCH_ROWS, columns=columns):
             for row in batch.to_pylist():
                 number += 1
                 yield number, row
@@ -392,12 +395,6 @@ def _cell(value):
         items = [item for item in (_cell(item) for item in value) if item is not None]
         return items or None
     return str(value)
-
-
-def _text_cell(value: str):
-    """``_cell`` of a CSV field (always a string): the hot path of a CSV file."""
-    text = value.strip()
-    return text if len(text) > _LONGEST_MISSING or text.lower() not in MISSING else None
 
 
 def _integer(value):
@@ -750,21 +747,28 @@ def iter_records(info: SourceInfo, progress: Callable[[int], None] | None = None
         import pyarrow.parquet as pq
 
         columns = list(pq.ParquetFile(info.path).schema_arrow.names)
-        rows = _parquet_rows(info, progress)
     else:
         columns = _csv_columns(info)
-        rows = _csv_rows(info, progress)
     _check_columns(columns, info.format.upper())
     plan = _Plan(columns)
     used = plan.used
+    if info.format == "parquet":
+        rows = _parquet_rows(info, progress, [column for column in columns if column in used])
+    else:
+        rows = _csv_rows(info, progress)
     is_csv = info.format == "csv"
     spill = _Spill()
     try:
         group: list[dict] = []
         key = line = None
+        used_positions = [(index, column) for index, column in enumerate(columns) if column in used]
         for number, raw_row in rows:
-            if is_csv:
-                row = {column: _text_cell(value) for column, value in raw_row.items() if column in used}
+            if is_csv:  # a list of strings; only the values present are kept (row.get gives None for the others)
+                row = {}
+                for index, column in used_positions:
+                    text = raw_row[index].strip()
+                    if len(text) > _LONGEST_MISSING or text.lower() not in MISSING:
+                        row[column] = text
             else:
                 row = {column: _cell(value) for column, value in raw_row.items() if column in used}
             row_key = _state_key(row)
