@@ -90,3 +90,24 @@ def test_progress_page_polls_until_the_import_ends(page, demo_users, tmp_path):
     decp_import_file(path=path, run=run)  # what the worker does
     page.get_by_role("heading", name="Résumé").wait_for(timeout=10_000)
     assert "Rejets par motif" in page.locator("main").inner_text()
+
+
+def test_upload_of_the_national_flat_file_in_the_browser(page, demo_users, tmp_path):
+    from tests.imports.test_decp_tabular import flat_rows, write_csv
+
+    records = [market(id="PLAT-1", objet="Fourniture de mobilier scolaire"), market(id="PLAT-2")]
+    path = write_csv(tmp_path / "decp-national.csv", flat_rows(records, "per_holder"))
+    login(page, demo_users[Role.BUYER], settings.SPASER_DEMO_PASSWORD)
+    page.wait_for_url("**/")
+    page.goto(page.url.rstrip("/") + "/imports/")
+    page.get_by_role("link", name="Déposer un fichier DECP").click()
+    assert "fichier national consolidé au format tabulaire" in page.locator("main").inner_text()
+    check(page)
+    page.get_by_label("Fichier DECP").set_input_files(str(path))
+    page.get_by_role("button", name="Importer").click()
+    page.wait_for_url("**/imports/*/")
+    summary = page.get_by_role("table", name="Enregistrements lus")
+    assert "2" in summary.get_by_role("row", name="Créés").inner_text()
+    assert "CSV" in page.locator("main").inner_text()
+    check(page)
+    assert not page.console_errors, page.console_errors

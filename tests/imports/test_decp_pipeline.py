@@ -532,6 +532,9 @@ def test_records_read_alike_wherever_the_chunks_cut_the_text(tmp_path, monkeypat
 
 def test_not_decp_files_are_refused(tmp_path):
     with pytest.raises(src.SourceError, match="ni du JSON ni du XML"):
+        src.inspect(write(tmp_path, "a.txt", b"id;objet\n1;x\n"))
+    # A .csv is read as the national flat file: its header must have that file's columns.
+    with pytest.raises(src.SourceError, match="colonnes manquantes : acheteur_id, dateNotification, montant"):
         src.inspect(write(tmp_path, "a.csv", b"id;objet\n1;x\n"))
     with pytest.raises(src.SourceError, match="marches"):
         read_all(write(tmp_path, "b.json", b'{"data": [1, 2]}'))

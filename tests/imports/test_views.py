@@ -39,9 +39,26 @@ def test_upload_runs_in_the_worker_and_shows_the_summary(
     assert "siret_invalide" in b"".join(export.streaming_content).decode("utf-8-sig")
 
 
+@pytest.mark.parametrize("name", ["national.csv", "national.parquet"])
+def test_upload_of_the_national_flat_file(client, member_of, django_capture_on_commit_callbacks, tmp_path, name):
+    from tests.imports.test_decp_tabular import flat_rows, write_csv, write_parquet
+
+    rows = flat_rows([market(id="1"), market(id="2")], "per_holder")
+    path = (write_csv if name.endswith(".csv") else write_parquet)(tmp_path / name, rows)
+    client.force_login(member_of(Role.BUYER))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("imports:upload"), {"file": SimpleUploadedFile(name, path.read_bytes())})
+    run = ImportRun.objects.get()
+    assert response.status_code == 302
+    assert run.status == ImportStatus.SUCCEEDED, run.error
+    assert run.file_format.startswith("CSV" if name.endswith(".csv") else "PARQUET")
+    assert sorted(Contract.objects.values_list("external_id", flat=True)) == ["1", "2"]
+    assert Contract.objects.get(external_id="1").modification_count == 2
+
+
 def test_upload_refuses_other_extensions(client, member_of):
     client.force_login(member_of(Role.ADMIN))
-    response = client.post(reverse("imports:upload"), {"file": SimpleUploadedFile("x.csv", b"a;b")})
+    response = client.post(reverse("imports:upload"), {"file": SimpleUploadedFile("x.xlsx", b"a;b")})
     assert response.status_code == 200
     assert "Seuls les fichiers" in response.content.decode()
     assert not ImportRun.objects.exists()

@@ -66,7 +66,7 @@ class SourceInfo:
     compressed: bool
     encoding: str  # encoding of the (decompressed) bytes: utf-8, utf-16-le, cp1252, latin-1
     bom: bool
-    format: str  # "json" or "xml"
+    format: str  # "json", "xml", or "csv" / "parquet" (national flat file, decp_tabular)
     has_concessions: bool  # a JSON 2024 file that names "contrat-concession" somewhere
 
 
@@ -130,6 +130,11 @@ def inspect(path: Path, *, progress: Callable[[int, int], None] | None = None) -
     path = Path(path)
     if not path.is_file():
         raise SourceError(f"Fichier introuvable : {path.name}")
+    from spaser.imports.pipelines import decp_tabular  # imports this module: imported late
+
+    tabular = decp_tabular.inspect(path)  # the national flat file (CSV or Parquet)
+    if tabular is not None:
+        return tabular
     size = path.stat().st_size
     total = 2 * size
     with open(path, "rb") as handle:
@@ -231,6 +236,8 @@ def _encoding_message(encoding: str, offset: int) -> str:
 def sniff(head: bytes, name: str) -> str:
     """The format told by the first bytes of an uploaded file (« JSON », « XML (gzip) »…), shown in the journal
     before the whole file is checked; "" when they tell nothing."""
+    if head[:4] == b"PAR1":
+        return "Parquet (fichier national tabulaire)"
     compressed = head[:2] == b"\x1f\x8b"
     if compressed:
         try:
@@ -240,6 +247,8 @@ def sniff(head: bytes, name: str) -> str:
     encoding, bom_length = _detect_encoding(head)
     start = head[bom_length:].decode(encoding or "utf-8", errors="ignore").lstrip()
     fmt = {"{": "JSON", "[": "JSON", "<": "XML"}.get(start[:1], "")
+    if not fmt and name.lower().removesuffix(".gz").endswith((".csv", ".tsv")):
+        fmt = "CSV (fichier national tabulaire)"
     if not fmt:
         return ""
     details = [_ENCODING_LABELS[encoding]] if encoding and encoding != "utf-8" else []
@@ -858,7 +867,11 @@ def iter_records(
     ``progress`` is called now and then with the number of bytes of the file read so far.
     """
     info = info or inspect(path)
-    if info.format == "json":
+    if info.format in ("csv", "parquet"):
+        from spaser.imports.pipelines import decp_tabular
+
+        yield from decp_tabular.iter_records(info, progress)
+    elif info.format == "json":
         yield from _iter_json(info, progress)
     else:
         yield from _iter_xml(info, progress)

@@ -8,8 +8,9 @@ from spaser.imports.services import decp_import_file
 
 class Command(BaseCommand):
     help = (
-        "Importe des fichiers DECP (formats 2019 et 2024, JSON ou XML, éventuellement .gz). Chaque fichier est "
-        "importé en entier ou pas du tout ; les enregistrements illisibles vont en quarantaine."
+        "Importe des fichiers DECP (formats 2019 et 2024, JSON ou XML, éventuellement .gz), ou le fichier national "
+        "au format tabulaire (CSV, éventuellement .gz, ou Parquet). Chaque fichier est importé en entier ou pas du "
+        "tout ; les enregistrements illisibles vont en quarantaine."
     )
 
     def add_arguments(self, parser):
