@@ -26,7 +26,7 @@ PROGRAMME = [
     # subject, direction, family, cpv, amount, nature, launch date, quarter
     ("Rénovation énergétique du lycée Jean-Zay", "DLP", "TRV-CONSTRUCTION", "45453000", 2400000, "works", None, 4),
     ("Nettoyage des locaux du siège régional", "DLP", "NETTOYAGE", "90910000", 320000, "services", "2026-09-15", None),
-    ("Ordinateurs portables pour les lycées", "DN", "INFORMATIQUE", "30213100", 850000, "supplies", None, 3),
+    ("Ordinateurs portables pour les lycées", "DLP", "INFORMATIQUE", "30213100", 850000, "supplies", None, 3),
     ("Denrées alimentaires bio et locales (cantines)", "DLP", "ALIMENTATION", "15000000", 600000, "supplies", None, 2),
     ("Transport scolaire – lignes Rémi du Loir-et-Cher", "DTM", "", "60130000", 1800000, "services", None, 1),
     ("Formation des chauffeurs à l'écoconduite", "DTM", "", "80500000", 35000, "services", None, 4),
@@ -164,14 +164,15 @@ def demo_projects_ensure() -> int:
     cleaning = services.project_create_from_entry(entry=entries[1], by=prescriber)
     cleaning = _complete(cleaning, prescriber)
     services.project_submit(project=cleaning, by=prescriber)
-    # 3. Sent back for changes.
-    laptops = services.project_create_from_entry(entry=entries[2], by=buyer)
+    # 3. Sent back for changes: its author, the prescripteur, reworks it and the acheteur validates it (the demo
+    # journey: whoever writes or submits a form does not validate it).
+    laptops = services.project_create_from_entry(entry=entries[2], by=prescriber)
     social_clause = {
         "label": "Préparation et livraison confiées à une entreprise adaptée",
         "dimension": ClauseDimension.SOCIAL,
     }
-    laptops = _complete(laptops, buyer, clauses=(ENV_CLAUSE, social_clause), insertion_clause=False)
-    services.project_submit(project=laptops, by=buyer)
+    laptops = _complete(laptops, prescriber, clauses=(ENV_CLAUSE, social_clause), insertion_clause=False)
+    services.project_submit(project=laptops, by=prescriber)
     services.project_request_changes(
         project=laptops, by=buyer, comment="Prévoir une clause de reprise des anciens postes (réemploi)."
     )
