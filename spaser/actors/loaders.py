@@ -247,7 +247,9 @@ def builtin_load(*, demo: bool, data_dir: Path = DATA_DIR) -> dict[str, tuple[in
     for spec in sources:
         spec = dict(spec)
         rows = spec.pop("rows")
-        source = services.source_ensure(**spec)
+        # The official lists are public data: published by default (an agent may withdraw one from the sources
+        # page); the fictitious demonstration actors are not.
+        source = services.source_ensure(**spec, published_when_created=spec["kind"] == SourceKind.OPEN_DATA)
         count = created = 0
         for external_id, values, raw in rows():
             _, is_new = services.record_apply(

@@ -76,6 +76,14 @@ class Source(TimeStampedModel):
     licence = models.CharField("licence", max_length=255)
     data_date = models.DateField("date des données", null=True, blank=True)
     note = models.TextField("remarque", blank=True)
+    # The official lists are published when first loaded; a partner's list waits for an agent. Publishing or
+    # withdrawing a source publishes or withdraws its actors (`services.source_publish`).
+    is_published = models.BooleanField(
+        "publiée sur la carte publique",
+        default=False,
+        help_text="Les acteurs de cette source s'affichent sur la carte publique.",
+    )
+    history = HistoricalRecords(excluded_fields=["updated_at"])
 
     class Meta:
         verbose_name = "source"

@@ -173,9 +173,43 @@ def families_of_naf(naf: str, rules: dict[str, str]) -> list[str]:
 # --- Sources ----------------------------------------------------------------------------------------
 
 
-def source_ensure(*, code: str, **values) -> Source:
-    source, _ = Source.objects.update_or_create(code=code, defaults=values)
+def source_ensure(*, code: str, published_when_created: bool = False, **values) -> Source:
+    """Creates the source or refreshes its description (saved, and so historised, only when it changed). Its
+    publication is set at creation only: reloading a list never republishes a source an agent withdrew."""
+    source = Source.objects.filter(code=code).first()
+    if source is None:
+        return Source.objects.create(code=code, is_published=published_when_created, **values)
+    changed = [name for name, value in values.items() if getattr(source, name) != value]
+    if changed:
+        for name in changed:
+            setattr(source, name, values[name])
+        source.save(update_fields=[*changed, "updated_at"])
     return source
+
+
+@transaction.atomic
+def source_publish(*, source: Source, by, published: bool) -> int:
+    """Publishes or withdraws a source and its actors (each with its history entry). An actor that another
+    published source also lists stays published. Returns how many actors changed."""
+    source = Source.objects.select_for_update().get(pk=source.pk)
+    if source.is_published != published:
+        source.is_published = published
+        source._history_user = by
+        source.save(update_fields=["is_published", "updated_at"])
+    actors = Actor.objects.filter(records__source=source).exclude(is_published=published)
+    if not published:
+        others = ActorRecord.objects.filter(source__is_published=True).exclude(source=source)
+        actors = actors.exclude(pk__in=others.values("actor_id"))
+    changed = 0
+    for actor in actors.distinct().order_by("pk"):
+        actor_publish(
+            actor=actor,
+            by=by,
+            published=published,
+            reason=f"Source {'publiée' if published else 'retirée'} : {source.name}",
+        )
+        changed += 1
+    return changed
 
 
 # --- Places -----------------------------------------------------------------------------------------
@@ -347,11 +381,12 @@ def cell_counts_update(before: tuple | None, after: tuple) -> None:
 
 
 @transaction.atomic
-def cell_counts_rebuild() -> int:
-    """Recounts every cell from the actors (after bulk writes that bypass the services). Returns the rows."""
-    ActorCellCount.objects.all().delete()
+def cell_counts_rebuild(*, actor_model=Actor, count_model=ActorCellCount) -> int:
+    """Recounts every cell from the actors (after bulk writes that bypass the services). Returns the rows.
+    A migration passes its historical models."""
+    count_model.objects.all().delete()
     counts: dict[tuple, list] = {}
-    located = Actor.objects.exclude(cell=None).exclude(latitude=None).order_by()
+    located = actor_model.objects.exclude(cell=None).exclude(latitude=None).order_by()
     per_cell = located.values("cell", "kind_codes", "is_published").annotate(
         n=Count("pk"), lat=Sum("latitude"), lon=Sum("longitude")
     )
@@ -362,9 +397,9 @@ def cell_counts_rebuild() -> int:
                 entry[0] += row["n"]
                 entry[1] += row["lat"]
                 entry[2] += row["lon"]
-    ActorCellCount.objects.bulk_create(
+    count_model.objects.bulk_create(
         [
-            ActorCellCount(
+            count_model(
                 level=level,
                 cell=cell,
                 kind=kind,
@@ -472,6 +507,11 @@ def record_apply(
         external_id=external_id,
         defaults={"actor": actor, "values": values, "raw": raw or {}, "import_batch": import_batch},
     )
+    if existing is None and source.is_published and not actor.is_published:
+        # A new line of a published source shows on the public map; an agent's withdrawal of an actor already
+        # listed is not undone by reloading the list (its record exists).
+        actor.is_published = True
+        actor._change_reason = f"Import : {source.name} (source publiée)"
     actor_recompute(actor=actor, lookup=index.lookup)
     return actor, created
 
@@ -500,14 +540,16 @@ def actor_correction_remove(*, actor: Actor, by, field_name: str) -> Actor:
 
 
 @transaction.atomic
-def actor_publish(*, actor: Actor, by, published: bool) -> Actor:
+def actor_publish(*, actor: Actor, by, published: bool, reason: str = "") -> Actor:
     actor = Actor.objects.select_for_update().get(pk=actor.pk)
     if actor.is_published == published:
         return actor
     before = _cell_state(actor)
     actor.is_published = published
     actor._history_user = by
-    actor._change_reason = "Publication sur la carte publique" if published else "Retrait de la carte publique"
+    actor._change_reason = reason or (
+        "Publication sur la carte publique" if published else "Retrait de la carte publique"
+    )
     actor.save(update_fields=["is_published", "updated_at"])
     cell_counts_update(before, _cell_state(actor))
     transaction.on_commit(data_version_bump)

@@ -11,6 +11,7 @@ urlpatterns = [
     path("carte.geojson", views.actor_geojson_view, name="geojson"),
     path("publication/", views.actor_publish_bulk_view, name="publish_bulk"),
     path("sources/", views.source_list_view, name="sources"),
+    path("sources/<int:pk>/publication/", views.source_publish_view, name="source_publish"),
     path("fournisseurs-potentiels/", views.potential_suppliers_view, name="potential_suppliers"),
     path("<int:pk>/", views.actor_detail_view, name="detail"),
     path("<int:pk>/corriger/", views.actor_correct_view, name="correct"),

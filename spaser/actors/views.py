@@ -256,7 +256,31 @@ def source_list_view(request):
     from django.db.models import Count
 
     sources = Source.objects.annotate(actor_count=Count("records__actor", distinct=True)).order_by("name")
-    return render(request, "actors/sources.html", {"sources": sources, "kinds": Kind.objects.all()})
+    return render(
+        request,
+        "actors/sources.html",
+        {"sources": sources, "kinds": Kind.objects.all(), "can_publish": bool(request.roles & set(IMPORTERS))},
+    )
+
+
+@require_POST
+@role_required(*IMPORTERS)
+def source_publish_view(request, pk):
+    """Publishes or withdraws a whole source (its actors with it) from the public map."""
+    source = get_object_or_404(Source, pk=pk)
+    published = request.POST.get("published") == "1"
+    changed = services.source_publish(source=source, by=request.user, published=published)
+    plural = "s" if changed > 1 else ""
+    if published:
+        messages.success(
+            request, f"Source « {source.name} » publiée : {changed} acteur{plural} ajouté{plural} à la carte publique."
+        )
+    else:
+        messages.success(
+            request,
+            f"Source « {source.name} » retirée : {changed} acteur{plural} retiré{plural} de la carte publique.",
+        )
+    return redirect("actors:sources")
 
 
 @require_GET

@@ -39,6 +39,27 @@ class Measure:
         return isinstance(self.source, ManualValue)
 
 
+def no_values_next_step(indicator, definition=None) -> str:
+    """What brings the first value of an indicator that has none: who enters it, or what its computation reads
+    and when it runs. Shown instead of an empty chart (dashboard, observatory, report)."""
+    if indicator.mode == IndicatorMode.MANUAL:
+        return (
+            "Sa valeur est saisie chaque année par un pilote de chantier ou un administrateur "
+            "(« Saisir une valeur » sur la page de l'indicateur), avec son justificatif."
+        )
+    if definition is None:
+        return (
+            f"Sa clé de calcul « {indicator.computation_key} » n'est pas encore implémentée : aucune valeur ne "
+            "peut être calculée. Un administrateur peut le passer en saisie manuelle dans le référentiel."
+        )
+    return (
+        f"Sa valeur est calculée à partir des données suivantes : {definition.reads.rstrip('.')}. Aucune n'a encore "
+        "été comptée : le calcul se refait de lui-même dans les cinq minutes qui suivent un import de marchés "
+        "(DECP) ou la validation d'une fiche, et un administrateur technique peut le lancer "
+        "(commande compute_indicators)."
+    )
+
+
 @dataclass
 class IndicatorState:
     indicator: Indicator
@@ -51,6 +72,15 @@ class IndicatorState:
     # stored for the whole period when the indicator has one.
     period: object = None
     period_measure: Measure | None = None
+
+    @property
+    def has_values(self) -> bool:
+        """Whether any year has a measured value: without one, pages show an empty state, not an empty chart."""
+        return any(measure.value is not None for measure in self.series.values())
+
+    @property
+    def no_values_next_step(self) -> str:
+        return no_values_next_step(self.indicator, self.definition)
 
     @property
     def decreasing(self) -> bool:

@@ -12,6 +12,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from openpyxl import Workbook
 
+from spaser.indicators.selectors import no_values_next_step
 from spaser.observatory import charts, exports, selectors
 from spaser.observatory.models import ReportKind, ReportStatus, SpaserReport
 from spaser.strategies.enums import ProjectState
@@ -56,12 +57,15 @@ def report_context(report: SpaserReport) -> dict:
         measure = state.series.get(current["year"]) if (state and current) else None
         # Why it is late: the pilot's comment on the value of that year (the report is internal until adopted).
         reason = getattr(measure.source, "comment", "") if (late and measure) else ""
+        measured = selectors.has_values(points)
         blocks.append(
             {
                 "indicator": indicator,
                 "points": points,
                 "per_year": [by_year.get(year) or {**EMPTY_POINT, "year": year} for year in years],
-                "chart": charts.trajectory_svg(points, unit=indicator.unit, title=indicator.label),
+                "chart": charts.trajectory_svg(points, unit=indicator.unit, title=indicator.label) if measured else "",
+                # No value measured over the period: what brings one, instead of an empty chart and table.
+                "next_step": "" if measured else no_values_next_step(indicator, state.definition if state else None),
                 "late": late,
                 "late_year": current["year"] if late else None,
                 "reason": reason,

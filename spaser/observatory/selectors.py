@@ -72,6 +72,30 @@ def indicator_states(indicators, organisation, year=None) -> dict:
     return indicator_values.states_by_pk(indicators, organisation, year or timezone.localdate().year)
 
 
+def has_values(points: list[dict]) -> bool:
+    """Whether a trajectory holds a measured value: without one the pages show an empty state, not a chart."""
+    return any(point["value"] is not None for point in points)
+
+
+def no_values_public_note(indicator) -> str:
+    """What the public is told about an indicator without any measured value: how its value comes."""
+    from spaser.indicators import registry
+    from spaser.referentiel.enums import IndicatorMode
+
+    if indicator.mode == IndicatorMode.MANUAL:
+        return (
+            "Sa valeur est saisie chaque année par l'acheteur public, avec son justificatif : elle paraîtra ici "
+            "dès sa saisie."
+        )
+    definition = registry.get(indicator.computation_key) if indicator.computation_key else None
+    if definition is None:
+        return "Son calcul n'est pas encore disponible : aucune valeur ne peut encore être publiée."
+    return (
+        f"Sa valeur sera calculée à partir des données suivantes : {definition.reads.rstrip('.')}. "
+        "Elle paraîtra ici dès le premier calcul."
+    )
+
+
 def trajectory(indicator, state=None) -> list[dict]:
     """Baseline, targets, measured values and status, by year.
 

@@ -80,10 +80,13 @@ def indicator_view(request, code):
     if indicator is None:
         raise Http404("Indicateur non publié.")
     points = selectors.trajectory(indicator)
+    measured = selectors.has_values(points)
     context = {
         "indicator": indicator,
         "points": points,
-        "chart": charts.trajectory_svg(points, unit=indicator.unit, title=indicator.label),
+        "chart": charts.trajectory_svg(points, unit=indicator.unit, title=indicator.label) if measured else "",
+        "next_step": "" if measured else selectors.no_values_public_note(indicator),
+        "targets": [point for point in points if point["target"] is not None],
     }
     return render(request, "observatory/indicator.html", context)
 

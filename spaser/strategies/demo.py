@@ -26,7 +26,7 @@ PROGRAMME = [
     # subject, direction, family, cpv, amount, nature, launch date, quarter
     ("Rénovation énergétique du lycée Jean-Zay", "DLP", "TRV-CONSTRUCTION", "45453000", 2400000, "works", None, 4),
     ("Nettoyage des locaux du siège régional", "DLP", "NETTOYAGE", "90910000", 320000, "services", "2026-09-15", None),
-    ("Ordinateurs portables pour les lycées", "DN", "INFORMATIQUE", "30213100", 850000, "supplies", None, 3),
+    ("Ordinateurs portables pour les lycées", "DLP", "INFORMATIQUE", "30213100", 850000, "supplies", None, 3),
     ("Denrées alimentaires bio et locales (cantines)", "DLP", "ALIMENTATION", "15000000", 600000, "supplies", None, 2),
     ("Transport scolaire – lignes Rémi du Loir-et-Cher", "DTM", "", "60130000", 1800000, "services", None, 1),
     ("Formation des chauffeurs à l'écoconduite", "DTM", "", "80500000", 35000, "services", None, 4),
@@ -69,9 +69,12 @@ def _complete(project, by, clauses=(ENV_CLAUSE,), **extra):
     )
 
 
-def demo_awarded_project_ensure(*, organisation, buyer, directions) -> PurchaseProject | None:
+def demo_awarded_project_ensure(
+    *, organisation, buyer, author, directions, environment=None
+) -> PurchaseProject | None:
     """A validated, published form confirmed against the Région's real contract: "Attribuée" on its page,
     the contract in the reconciliation report (its 2019 publication has no considerations to compare).
+    `author` writes and submits it, the acheteur validates it (the author of a form does not validate it).
 
     Nothing is created when the Région's contracts are not loaded (no DECP import) or when it exists."""
     from spaser.contracts.models import Contract
@@ -82,7 +85,7 @@ def demo_awarded_project_ensure(*, organisation, buyer, directions) -> PurchaseP
         return None
     project = services.project_create(
         organisation=organisation,
-        by=buyer,
+        by=author,
         data={
             "subject": AWARDED_SUBJECT,
             "direction": directions.get("DN"),
@@ -94,13 +97,15 @@ def demo_awarded_project_ensure(*, organisation, buyer, directions) -> PurchaseP
     )
     project = _complete(
         project,
-        buyer,
+        author,
         planned_launch_date=datetime.date(2018, 9, 1),
         planned_notification_date=datetime.date(2018, 12, 20),
     )
-    project = services.project_submit(project=project, by=buyer)
+    project = services.project_submit(project=project, by=author)
     if project.state == ProjectState.ENVIRONMENT_REVIEW:  # the organisation's settings asked for an opinion
-        services.project_give_opinion(project=project, by=buyer, comment="Avis de démonstration.", favourable=True)
+        services.project_give_opinion(
+            project=project, by=environment or buyer, comment="Avis de démonstration.", favourable=True
+        )
     services.project_validate(project=project, by=buyer, comment="Bon pour lancement.")
     services.project_publish(
         project=project, by=buyer, comment="Avis de marché publié.", launch_date=datetime.date(2018, 9, 1)
@@ -125,7 +130,9 @@ def demo_projects_ensure() -> int:
     if organisation is None or buyer is None or prescriber is None:
         return 0
     directions = {direction.code: direction for direction in Direction.objects.filter(organisation=organisation)}
-    awarded = demo_awarded_project_ensure(organisation=organisation, buyer=buyer, directions=directions)
+    awarded = demo_awarded_project_ensure(
+        organisation=organisation, buyer=buyer, author=prescriber, directions=directions, environment=environment
+    )
     if PurchaseProject.objects.of_organisation(organisation).exclude(subject=AWARDED_SUBJECT).exists():
         return int(awarded is not None)
     entries = []
@@ -157,14 +164,15 @@ def demo_projects_ensure() -> int:
     cleaning = services.project_create_from_entry(entry=entries[1], by=prescriber)
     cleaning = _complete(cleaning, prescriber)
     services.project_submit(project=cleaning, by=prescriber)
-    # 3. Sent back for changes.
-    laptops = services.project_create_from_entry(entry=entries[2], by=buyer)
+    # 3. Sent back for changes: its author, the prescripteur, reworks it and the acheteur validates it (the demo
+    # journey: whoever writes or submits a form does not validate it).
+    laptops = services.project_create_from_entry(entry=entries[2], by=prescriber)
     social_clause = {
         "label": "Préparation et livraison confiées à une entreprise adaptée",
         "dimension": ClauseDimension.SOCIAL,
     }
-    laptops = _complete(laptops, buyer, clauses=(ENV_CLAUSE, social_clause), insertion_clause=False)
-    services.project_submit(project=laptops, by=buyer)
+    laptops = _complete(laptops, prescriber, clauses=(ENV_CLAUSE, social_clause), insertion_clause=False)
+    services.project_submit(project=laptops, by=prescriber)
     services.project_request_changes(
         project=laptops, by=buyer, comment="Prévoir une clause de reprise des anciens postes (réemploi)."
     )
@@ -181,10 +189,10 @@ def demo_projects_ensure() -> int:
         services.project_request_changes(project=food, by=buyer, comment="Avis indisponible.")
         services.project_submit(project=food, by=prescriber)
     services.project_validate(project=food, by=buyer, comment="Bon pour lancement.")
-    # 5. Published.
-    transport = services.project_create_from_entry(entry=entries[4], by=buyer)
-    transport = _complete(transport, buyer)
-    services.project_submit(project=transport, by=buyer)
+    # 5. Published. Written by the prescripteur: the acheteur who validates a form is not its author.
+    transport = services.project_create_from_entry(entry=entries[4], by=prescriber)
+    transport = _complete(transport, prescriber)
+    services.project_submit(project=transport, by=prescriber)
     services.project_validate(project=transport, by=buyer)
     services.project_publish(
         project=transport, by=buyer, comment="Avis de marché publié.", launch_date=datetime.date(2026, 10, 1)

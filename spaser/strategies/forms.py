@@ -607,8 +607,23 @@ class SettingsForm(forms.ModelForm):
 
     class Meta:
         model = StrategySettings
-        fields = ["env_weight_min", "env_weight_max", "opinion_amount_threshold", "opinion_families"]
+        fields = [
+            "env_weight_min",
+            "env_weight_max",
+            "opinion_amount_threshold",
+            "opinion_families",
+            "validator_not_author",
+        ]
         widgets = {"opinion_families": CheckboxList}
+
+    def __init__(self, *args, can_change_review_rule: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not can_change_review_rule:
+            # A disabled field keeps its saved value whatever is posted: an acheteur, who validates, cannot lift
+            # the rule that keeps them from validating their own forms.
+            field = self.fields["validator_not_author"]
+            field.disabled = True
+            field.help_text += " Seul un administrateur de l'organisation peut modifier ce réglage."
 
     def clean(self):
         cleaned = super().clean()

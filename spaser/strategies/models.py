@@ -51,6 +51,14 @@ class StrategySettings(TimeStampedModel):
         related_name="+",
         blank=True,
     )
+    # Four-eyes rule: the steps that review a form (validation, environment opinion) are taken by someone else
+    # than whoever wrote or submitted it (``selectors.review_refusal``). On by default; only an administrator
+    # turns it off.
+    validator_not_author = models.BooleanField(
+        "la personne qui valide une fiche n'en est pas l'auteur",
+        default=True,
+        help_text="Celui qui a créé ou soumis une fiche ne peut ni la valider ni rendre l'avis environnement.",
+    )
     history = HistoricalRecords()
 
     class Meta:

@@ -83,6 +83,12 @@ def can_edit_settings(request) -> bool:
     return request_has_role(request, Role.ADMIN, Role.BUYER)
 
 
+def can_change_review_rule(request) -> bool:
+    """The four-eyes setting (the author of a form does not validate it): administrators only, not the
+    acheteurs it binds."""
+    return request_has_role(request, Role.ADMIN)
+
+
 def can_link_contracts(request, project) -> bool:
     """Confirming or detaching the published contracts of a validated form: acheteurs and administrators."""
     return project.state in LINKABLE_STATES and request_has_role(request, Role.BUYER, Role.ADMIN)

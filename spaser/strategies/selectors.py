@@ -16,7 +16,7 @@ from spaser.referentiel.models import BuyerSettings, Criterion, Family, LegalObl
 from spaser.referentiel.selectors import resolve_family
 from spaser.referentiel.thresholds import applicable_rules
 from spaser.strategies import compliance, programme_import
-from spaser.strategies.enums import CheckStatus, ProjectState, ReconciliationKind
+from spaser.strategies.enums import CheckStatus, ProjectState, ReconciliationKind, Transition
 from spaser.strategies.models import FROZEN_STATES, ProgrammeEntry, ProjectContract, PurchaseProject, StrategySettings
 
 # The obligation of the référentiel whose date triggers the loi Climat rules of the engine.
@@ -27,6 +27,31 @@ def settings_for(organisation) -> StrategySettings:
     """The organisation's form settings (defaults when none were saved yet; nothing is written)."""
     found = StrategySettings.objects.filter(organisation=organisation).first()
     return found or StrategySettings(organisation=organisation)
+
+
+REVIEW_STEPS = {
+    Transition.VALIDATE: "la valider",
+    Transition.GIVE_OPINION: "rendre l'avis environnement",
+}
+
+
+def review_refusal(project: PurchaseProject, user, transition: str, *, strategy_settings=None) -> str:
+    """Why `user` may not take the review step `transition` on `project` (empty when they may): with the
+    organisation's four-eyes setting on, whoever created or submitted the form does not validate it nor give
+    its environment opinion. Requests for changes and reopenings stay open to them: they approve nothing."""
+    if transition not in REVIEW_STEPS or user is None or not user.is_authenticated:
+        return ""
+    strategy_settings = strategy_settings or settings_for(project.organisation)
+    if not strategy_settings.validator_not_author:
+        return ""
+    submitted = project.transition_logs.filter(transition=Transition.SUBMIT, user=user).exists()
+    if project.created_by_id != user.pk and not submitted:
+        return ""
+    role = "rédigé" if project.created_by_id == user.pk else "soumis"
+    return (
+        f"Vous avez {role} cette fiche : une autre personne doit {REVIEW_STEPS[transition]} "
+        "(réglage de l'organisation « la personne qui valide une fiche n'en est pas l'auteur »)."
+    )
 
 
 def buyer_kind_of(organisation) -> str:

@@ -341,6 +341,13 @@ def _raise_if_blocking(project) -> compliance.Report:
     return report
 
 
+def _raise_if_author(project, by, transition) -> None:
+    """The four-eyes setting of the organisation, checked here whatever the page showed."""
+    refusal = selectors.review_refusal(project, by, transition)
+    if refusal:
+        raise ValidationError(refusal, code="author")
+
+
 def opinion_required(project: PurchaseProject) -> bool:
     """Targeted families or amounts get an environment opinion automatically (organisation settings)."""
     strategy_settings = selectors.settings_for(project.organisation)
@@ -376,6 +383,7 @@ def project_request_opinion(*, project, by, comment="", expected_version=None) -
 @transaction.atomic
 def project_give_opinion(*, project, by, comment="", favourable=None, expected_version=None) -> PurchaseProject:
     project = _locked(project, expected_version)
+    _raise_if_author(project, by, Transition.GIVE_OPINION)
     comment = _require_comment(comment, "Rédigez l'avis environnement.")
     if favourable is None:
         raise ValidationError({"favourable": "Indiquez si l'avis est favorable ou réservé."}, code="favourable")
@@ -405,6 +413,7 @@ def project_request_changes(*, project, by, comment="", expected_version=None) -
 def project_validate(*, project, by, comment="", expected_version=None) -> PurchaseProject:
     """Validates and freezes a JSON snapshot of the form with the référentiel version it was checked against."""
     project = _locked(project, expected_version)
+    _raise_if_author(project, by, Transition.VALIDATE)
     report = _raise_if_blocking(project)
     project.referentiel_version = selectors.referentiel_version()
     project.validated_at = timezone.now()

@@ -115,7 +115,10 @@ def _changes_comment(project):
 
 
 def _transition_forms(request, project):
+    """The steps the user may take, each with its form, or with the reason it is refused to them (the button
+    then shows disabled with that reason: the author of a form does not validate it)."""
     result = []
+    strategy_settings = selectors.settings_for(request.organisation)
     for transition in workflow.allowed_from(project.state):
         if perms.can_apply(request, project, transition):
             form = forms.TransitionForm(
@@ -125,7 +128,8 @@ def _transition_forms(request, project):
                 del form.fields["favourable"]
             if transition != Transition.PUBLISH:
                 del form.fields["launch_date"]
-            result.append((Transition(transition), form))
+            refusal = selectors.review_refusal(project, request.user, transition, strategy_settings=strategy_settings)
+            result.append((Transition(transition), form, refusal))
     return result
 
 
@@ -663,7 +667,9 @@ def programme_import_preview_view(request, pk):
 @role_required(Role.ADMIN, Role.BUYER)
 def settings_view(request):
     instance = selectors.settings_for(request.organisation)
-    form = forms.SettingsForm(request.POST or None, instance=instance)
+    form = forms.SettingsForm(
+        request.POST or None, instance=instance, can_change_review_rule=perms.can_change_review_rule(request)
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.strategy_settings_update(organisation=request.organisation, data=dict(form.cleaned_data))

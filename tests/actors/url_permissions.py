@@ -26,6 +26,12 @@ def _published_actor(ctx):
     return {"pk": actor.pk}
 
 
+def _source(ctx):
+    from tests.actors.factories import make_source
+
+    return {"pk": make_source("source-de-la-matrice").pk}
+
+
 def _import(ctx):
     batch = ActorImport.objects.create(
         organisation=ctx.organisation,
@@ -48,6 +54,14 @@ EXPECTATIONS = [
     Expect("actors:export_xlsx", status=MEMBERS),
     Expect("actors:geojson", status=MEMBERS),
     Expect("actors:sources", status=MEMBERS),
+    # Sources are shared like their actors: the outsider (an administrator elsewhere) may publish one too.
+    Expect(
+        "actors:source_publish",
+        method="post",
+        kwargs=_source,
+        data={"published": "1"},
+        status={"anonymous": 302, "admin": 302, "environment": 302, "outsider": 302, "*": 403},
+    ),
     Expect("actors:potential_suppliers", status=MEMBERS),
     Expect("actors:detail", kwargs=_actor, status=MEMBERS),
     Expect("actors:correct", kwargs=_actor, status=CORRECTORS_GET),

@@ -128,3 +128,36 @@ def test_correct_an_intervention_area_then_publish_from_the_list(page, demo_user
     page.goto("/acteurs/carte-publique/")
     rows = page.locator("table.actors-list tbody tr")
     assert rows.count() == 1 and "Collecte DEEE du Drouais" in rows.nth(0).inner_text()
+
+
+def test_an_agent_withdraws_an_official_list_from_the_public_map(page, demo_users, geo, taxonomy):  # noqa: F811
+    """An official list is on the public map once loaded; the environment agent withdraws it from the sources
+    page and the public list and map no longer show its actors."""
+    from spaser.actors import services
+    from spaser.actors.enums import SourceKind
+
+    official = services.source_ensure(
+        code="esat-officiels",
+        name="ESAT (liste officielle)",
+        kind=SourceKind.OPEN_DATA,
+        licence="Licence Ouverte 2.0",
+        published_when_created=True,
+    )
+    make_actor("ESAT de Tours", commune=geo["Tours"], kinds=["esat"], source=official)
+    page.goto("/acteurs/carte-publique/")
+    assert "ESAT de Tours" in page.locator("table.actors-list").inner_text()
+
+    login(page, demo_users[Role.ENVIRONMENT], settings.SPASER_DEMO_PASSWORD)
+    page.wait_for_url("**/")
+    page.goto("/acteurs/sources/")
+    assert_accessible(page)
+    page.get_by_role("button", name="Retirer « ESAT (liste officielle) » de la carte publique").click()
+    page.wait_for_url("**/acteurs/sources/")
+    assert "1 acteur retiré de la carte publique" in page.locator("main").inner_text()
+    assert_accessible(page)
+    page.get_by_role("button", name="Se déconnecter").click()
+    page.wait_for_url("**/compte/connexion/**")
+    page.goto("/acteurs/carte-publique/")
+    assert "ESAT de Tours" not in page.locator("main").inner_text()
+    page.wait_for_selector('#actors-map[data-loaded-features="0"]', state="attached")
+    _no_csp_errors(page)

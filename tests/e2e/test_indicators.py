@@ -61,6 +61,10 @@ def test_pilot_enters_a_manual_value_with_a_proof(page, dashboard, tmp_path, set
     page.goto("/tableau-de-bord/")
     page.get_by_role("link", name="T-FOR – ").first.click()
     page.get_by_role("link", name="T-FOR-1 – Agents formés aux achats responsables").click()
+    # No value yet: an empty state says who enters it, instead of an empty chart and a table of dashes.
+    expect(page.locator(".no-values")).to_contain_text("Aucune valeur mesurée pour cet indicateur.")
+    assert page.locator(".vega-chart").count() == 0
+    assert_accessible(page)
     page.get_by_role("link", name="Saisir une valeur").click()
     page.get_by_label("Année").select_option("2024")
     page.get_by_label("Valeur (agents)").fill("12,5 %")

@@ -52,6 +52,23 @@ def test_public_journey(page, observatory_data, settings):
 
     page.get_by_role("link", name="Part des marchés avec une clause sociale").click()
     page.wait_for_url("**/observatoire/indicateurs/IND-SOC/")
+    # Nothing measured yet: an empty state with the baseline and targets, no chart, no table of blanks.
+    empty_state = page.locator(".no-values").inner_text()
+    assert "Aucune valeur mesurée pour cet indicateur." in empty_state and "30 % en 2027" in empty_state
+    assert page.locator("figure svg").count() == 0
+    assert_accessible(page)
+    from spaser.indicators.services import manual_value_save
+    from spaser.referentiel.models import Indicator
+    from tests.accounts.factories import UserFactory
+
+    manual_value_save(
+        indicator=Indicator.objects.get(code="IND-SOC"),
+        year=2024,
+        value=Decimal(15),
+        proof_link="https://example.fr/bilan-2024",
+        by=UserFactory(),
+    )
+    page.reload()
     table = page.get_by_role("table", name="Trajectoire de l'indicateur IND-SOC")
     assert "2027" in table.inner_text()
     assert page.locator("figure svg").count() == 1

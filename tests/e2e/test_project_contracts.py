@@ -7,13 +7,14 @@ import pytest
 from django.conf import settings
 
 from spaser.accounts.enums import Role
-from spaser.accounts.models import Organisation
+from spaser.accounts.models import Direction, Organisation
 from spaser.geo.models import Commune, Departement, Region
 from spaser.strategies import selectors, services
 from spaser.strategies.enums import ProjectState
 from spaser.strategies.models import PurchaseProject
 from tests.contracts.factories import ContractFactory
 from tests.e2e.conftest import assert_accessible, login
+from tests.e2e.test_strategies import logout
 from tests.strategies.factories import PurchaseProjectFactory, add_compliant_rows
 
 
@@ -161,6 +162,7 @@ def test_buyer_reopens_a_form_the_report_asks_to_correct_and_validates_it_again(
         region,
         with_criteria=True,
         subject="Nettoyage des locaux du siège",
+        direction=Direction.objects.get(organisation=region, code="DLP"),  # the demo prescripteur's direction
         compliant=True,
         insertion_clause=False,
         insertion_hours=None,
@@ -207,14 +209,26 @@ def test_buyer_reopens_a_form_the_report_asks_to_correct_and_validates_it_again(
     apart.get_by_role("link", name="Nettoyage des locaux du siège").click()
     page.wait_for_url(f"**/achats/{project.pk}/")
 
+    # The prescripteur corrects and submits it; the acheteur, who did not, validates it (the organisation's rule:
+    # whoever submits a form does not validate it).
+    logout(page)
+    login(page, demo_users[Role.PRESCRIBER], settings.SPASER_DEMO_PASSWORD)
+    page.wait_for_url("**/")
+    page.goto(f"/achats/{project.pk}/")
     page.get_by_role("link", name="Compléter la fiche").click()
     page.get_by_label("Clause d'insertion").check()
     page.get_by_label("Heures d'insertion").fill("120")
     page.get_by_role("button", name="Enregistrer la fiche").click()
+    assert "La fiche a été enregistrée" in page.locator(".messages").inner_text()
     page.get_by_role("link", name="Retour à la fiche").click()
-    for step in ("Soumettre à validation", "Valider"):
-        page.locator("form.transition-form").get_by_role("button", name=step).click()
-        page.wait_for_load_state()
+    page.locator("form.transition-form").get_by_role("button", name="Soumettre à validation").click()
+    page.wait_for_load_state()
+    logout(page)
+    login(page, demo_users[Role.BUYER], settings.SPASER_DEMO_PASSWORD)
+    page.wait_for_url("**/")
+    page.goto(f"/achats/{project.pk}/")
+    page.locator("form.transition-form").get_by_role("button", name="Valider").click()
+    page.wait_for_load_state()
     assert "Attribuée" in page.locator("h1 + p").inner_text()
     log = page.locator(".transition-log").inner_text()
     assert "Rouvrir pour correction" in log and "l'attribution demeure" in log

@@ -135,3 +135,29 @@ def test_prescriber_fills_the_form_and_buyer_validates(page, demo_users, program
         "validate",
     ]
     assert not page.console_errors, page.console_errors
+
+
+def test_the_buyer_does_not_validate_a_form_he_wrote(page, demo_users, programme_entry):
+    """The organisation's rule, on by default: the acheteur who wrote and submitted a form sees "Valider"
+    disabled with the reason; the page stays accessible."""
+    from django.contrib.auth import get_user_model
+
+    from spaser.strategies import services
+    from tests.strategies.factories import add_compliant_rows
+
+    buyer = get_user_model().objects.get(email=demo_users[Role.BUYER])
+    project = services.project_create_from_entry(entry=programme_entry, by=buyer)
+    PurchaseProject.objects.filter(pk=project.pk).update(
+        insertion_clause=True, insertion_hours=Decimal(100), allotment_reason="Indivisible", duration_months=24
+    )
+    add_compliant_rows(project)
+    services.project_submit(project=project, by=buyer)
+
+    login(page, demo_users[Role.BUYER], settings.SPASER_DEMO_PASSWORD)
+    page.wait_for_url("**/")
+    page.goto(f"/achats/{project.pk}/")
+    button = page.get_by_role("button", name="Valider")
+    assert button.is_disabled()
+    assert "une autre personne doit la valider" in page.locator("#refus-validate").inner_text()
+    assert page.locator("form[action$='/etape/validate/']").count() == 0
+    assert_accessible(page)

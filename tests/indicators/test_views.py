@@ -451,3 +451,65 @@ def test_direction_view_follows_the_period(client, region, member_of, django_ass
     export = client.get(reverse("indicators:direction"), {"annee": "2023-2027", "format": "csv"})
     assert export["Content-Disposition"].endswith('ma-direction-2023-2027.csv"')
     assert "Statut 2023-2027 (toute la période)" in export.content.decode("utf-8-sig").splitlines()[0]
+
+
+# --- Indicators without any measured value: an empty state, not an empty chart ---------------------------------
+
+
+def _flat(response) -> str:
+    import html
+
+    return " ".join(html.unescape(response.content.decode()).split())
+
+
+def test_chantier_page_draws_charts_only_for_measured_indicators(client, reader, computed):
+    chantier = Chantier.objects.get(code="A-V")
+    measured = Indicator.objects.get(code="PNAD-SOC")
+    from spaser.indicators.models import IndicatorValue
+
+    computed_keys = set(
+        IndicatorValue.objects.filter(organisation=computed).exclude(value=None).values_list("key", flat=True)
+    )
+    unmeasured = [
+        indicator
+        for indicator in chantier.indicators.all()
+        if indicator.computation_key not in computed_keys and not indicator.manual_values.exists()
+    ]
+    assert unmeasured  # the chantier has indicators nobody measured yet
+    client.force_login(reader)
+    content = _flat(client.get(reverse("indicators:chantier", args=[chantier.pk]), {"annee": 2024}))
+    assert f'data-chart-url="/tableau-de-bord/indicateurs/{measured.pk}/graphique.json"' in content
+    for indicator in unmeasured:
+        assert f"/indicateurs/{indicator.pk}/graphique.json" not in content
+        assert f'{indicator.code} : trajectoire</h3> <div class="alert alert-info no-values">' in content
+    assert content.count("Aucune valeur mesurée pour cet indicateur.") == len(unmeasured)
+
+
+def test_indicator_page_without_values_says_who_enters_it(client, reader, pilot, region):
+    indicator = Indicator.objects.filter(chantier__spaser__organisation=region, mode="manual").first()
+    client.force_login(reader)
+    content = _flat(client.get(reverse("indicators:indicator", args=[indicator.pk])))
+    assert "Aucune valeur mesurée pour cet indicateur." in content
+    assert "Sa valeur est saisie chaque année par un pilote de chantier ou un administrateur" in content
+    assert "vega-chart" not in content and "Valeurs de l'indicateur" not in content
+    targets = list(indicator.targets.order_by("year"))
+    if targets:
+        assert f"en {targets[-1].year}." in content
+
+    # Once a value is entered, the chart and its table replace the empty state.
+    ManualValue.objects.create(
+        indicator=indicator, year=2024, value=D("12"), proof_link="https://e.fr/p", entered_by=pilot
+    )
+    content = _flat(client.get(reverse("indicators:indicator", args=[indicator.pk]), {"annee": 2024}))
+    assert "Aucune valeur mesurée" not in content
+    assert 'class="vega-chart"' in content and f"Valeurs de l'indicateur {indicator.code} par année" in content
+
+
+def test_computed_indicator_without_values_says_what_it_reads_and_when_it_runs(client, reader, region):
+    indicator = Indicator.objects.get(code="PNAD-SOC")  # nothing imported, nothing computed
+    client.force_login(reader)
+    content = _flat(client.get(reverse("indicators:indicator", args=[indicator.pk])))
+    assert "Aucune valeur mesurée pour cet indicateur." in content
+    assert "Sa valeur est calculée à partir des données suivantes : Contrats (DECP)" in content
+    assert "dans les cinq minutes qui suivent un import de marchés" in content
+    assert "vega-chart" not in content

@@ -40,13 +40,34 @@ def test_a_draft_spaser_stays_private_even_with_a_published_indicator(client, ho
 
 
 def test_indicator_page_has_the_svg_chart_and_its_table(client, published_indicator):
+    from spaser.indicators.models import ManualValue
+    from tests.accounts.factories import UserFactory
+
+    ManualValue.objects.create(
+        indicator=published_indicator,
+        year=2024,
+        value=Decimal("15"),
+        proof_link="https://e.fr/p",
+        entered_by=UserFactory(),
+    )
     response = client.get(reverse("observatory:indicator", args=[published_indicator.code]))
     content = _text(response)
     assert "<svg" in content
     assert 'aria-hidden="true"' in content
     assert "<caption>Trajectoire de l'indicateur IND-PUB</caption>" in content
-    for year in ("2023", "2025", "2027"):
+    for year in ("2023", "2024", "2025", "2027"):
         assert f'<th scope="row">{year}</th>' in content
+    assert "Aucune valeur mesurée" not in content
+
+
+def test_indicator_without_values_shows_an_empty_state_not_an_empty_chart(client, published_indicator):
+    """Baseline and targets but nothing measured: no chart, no table of blanks; how the value comes instead."""
+    content = " ".join(_text(client.get(reverse("observatory:indicator", args=[published_indicator.code]))).split())
+    assert "<svg" not in content and "<table" not in content
+    assert "Aucune valeur mesurée pour cet indicateur." in content
+    assert "Sa valeur est saisie chaque année par l'acheteur public, avec son justificatif" in content
+    assert "Valeur de référence : 12 % en 2023." in content
+    assert "Cibles fixées : 20 % en 2025 ; 30 % en 2027." in content
 
 
 def test_indicator_page_shows_the_stored_value_and_its_status(client, home, published_indicator):

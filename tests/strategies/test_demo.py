@@ -83,3 +83,24 @@ def test_demo_awards_a_form_against_the_regions_real_contract():
     assert [line.contract for line in report.not_comparable] == [contract]
     config.bootstrap(stdout=io.StringIO(), demo=True)
     assert PurchaseProject.objects.count() == 6
+
+
+def test_demo_forms_follow_the_four_eyes_rule_and_leave_the_acheteur_something_to_validate():
+    """With the rule on (the default), no demo form was validated by whoever wrote or submitted it, and the demo
+    acheteur may validate the forms waiting for him once reworked: the demo journey uses distinct accounts."""
+    from spaser.accounts.demo import demo_email
+    from spaser.accounts.models import User
+    from spaser.strategies import selectors
+    from spaser.strategies.enums import Transition
+
+    demo_data_create()
+    apps.get_app_config("referentiel").bootstrap(stdout=io.StringIO(), demo=True)
+    apps.get_app_config("strategies").bootstrap(stdout=io.StringIO(), demo=True)
+    buyer = User.objects.get(email=demo_email("acheteur"))
+    for project in PurchaseProject.objects.all():
+        logs = list(project.transition_logs.all())
+        authors = {project.created_by_id} | {log.user_id for log in logs if log.transition == Transition.SUBMIT}
+        validators = {log.user_id for log in logs if log.transition == Transition.VALIDATE}
+        assert not (authors & validators), project.subject
+        if project.state in (ProjectState.SUBMITTED, ProjectState.CHANGES_REQUESTED):
+            assert selectors.review_refusal(project, buyer, Transition.VALIDATE) == "", project.subject

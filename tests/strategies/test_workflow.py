@@ -247,7 +247,7 @@ def test_update_is_all_or_nothing(people):
 
 def test_publish_records_the_actual_launch_date(people, organisation):
     project = PurchaseProjectFactory(organisation=organisation, compliant=True)
-    services.project_submit(project=project, by=people[Role.BUYER])
+    services.project_submit(project=project, by=people[Role.PRESCRIBER])
     services.project_validate(project=project, by=people[Role.BUYER])
     with pytest.raises(ValidationError):
         services.project_publish(project=project, by=people[Role.BUYER])
@@ -262,7 +262,7 @@ def test_publish_refused_when_the_actual_date_brings_the_2026_rules(people, orga
         organisation=organisation, compliant=True, planned_launch_date=datetime.date(2026, 8, 20)
     )
     project.clauses.all().delete()
-    services.project_submit(project=project, by=people[Role.BUYER])
+    services.project_submit(project=project, by=people[Role.PRESCRIBER])
     services.project_validate(project=project, by=people[Role.BUYER])
     with pytest.raises(ValidationError) as error:
         services.project_publish(project=project, by=people[Role.BUYER], launch_date=datetime.date(2026, 8, 21))
