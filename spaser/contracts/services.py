@@ -21,8 +21,7 @@ from django.utils.text import slugify
 
 from spaser.accounts.enums import OrganisationKind
 from spaser.accounts.models import Organisation
-from spaser.contracts import enums
-from spaser.contracts.duplicates import DivergenceTracker, anomaly, identity_fingerprint
+from spaser.contracts import duplicates, enums
 from spaser.contracts.bulk import (
     SQL_BOOL,
     Inserter,
@@ -145,7 +144,7 @@ class ContractLoader:
         self.suppliers = SupplierRegistry()
         self.pending = PendingCopy()
         self.stats = LoadStats()
-        self.divergences = DivergenceTracker(source_file=self.source_file, anomalies=self.stats.anomalies)
+        self.divergences = duplicates.DivergenceTracker(source_file=self.source_file, anomalies=self.stats.anomalies)
         self.now = dt.datetime.now(dt.UTC)
         self.now_db = connection.ops.adapt_datetimefield_value(self.now)
 
@@ -241,7 +240,7 @@ class ContractLoader:
                 # Another content: only a different object, holders or notification date is another contract.
                 if pending:
                     previous = shown[key]
-                    if identity_fingerprint(row) != identity_fingerprint(previous[0]):
+                    if duplicates.identity_fingerprint(row) != duplicates.identity_fingerprint(previous[0]):
                         divergences.note(key, (row, record, digest, source), previous)
                 elif divergences.differs(row, current["identity"]):
                     divergences.note(key, (row, record, digest, source), None)
@@ -411,7 +410,7 @@ class ContractLoader:
         take as they are (``bulk.sql_*``): JSON as text (short label lists encoded once each), dates and decimals
         as text, booleans as 0/1, what each backend stores for them anyway. ``divergent``: the fields in which
         another publication of the key differs (``duplicates``), listed in the anomalies."""
-        anomalies = row.anomalies if not divergent else [*row.anomalies, anomaly(divergent)]
+        anomalies = row.anomalies if not divergent else [*row.anomalies, duplicates.anomaly(divergent)]
         place = self.places.resolve(row.place_type, row.place_code)
         cpv = row.cpv
         text = record.text
@@ -462,7 +461,7 @@ class ContractLoader:
             self.source_file,
             self.run.pk,
             digest,
-            identity_fingerprint(row),
+            duplicates.identity_fingerprint(row),
             divergent,
             text if text is not None else json_text(record.data),
             self.now_db,
