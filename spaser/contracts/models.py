@@ -319,3 +319,13 @@ class ContractPublication(TimeStampedModel):
     @property
     def raw_data(self) -> dict:
         return json.loads(self.raw)
+
+    @property
+    def difference_labels(self) -> str:
+        from spaser.contracts.anomalies import field_label
+
+        return field_label(",".join(self.differences))
+
+    @property
+    def holder_identifiers(self) -> str:
+        return ", ".join(f"{holder[0]} {holder[1]}" for holder in self.holders)
