@@ -184,6 +184,16 @@ KINDS = _kinds(
         "la donnée reste vide.",
     ),
     (
+        "id_invalide",
+        "Identifiant du marché inutilisable",
+        "L'identifiant publié du contrat est vide ou inutilisable : l'enregistrement ne peut pas être identifié.",
+    ),
+    (
+        "siret_invalide",
+        "SIRET de l'acheteur invalide",
+        "Le SIRET publié de l'acheteur n'a pas 14 chiffres : l'enregistrement ne peut pas être rattaché.",
+    ),
+    (
         "libelle_normalise",
         "Libellé rapproché de la nomenclature",
         "Le libellé publié différait de la nomenclature (accents, majuscules, espaces, apostrophes, ou ancien "
