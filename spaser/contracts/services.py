@@ -7,6 +7,10 @@ Outcome of each row (the import journal adds them up: read = created + updated +
 - ``unchanged``: known from this source with the same content (or an older publication of it);
 - ``merged``: the same contract from another publication (another platform, or a duplicate in this run):
   its source is recorded; its content replaces the stored one only if it is newer.
+
+A publication of the same key with another object, other initial holders or another notification date is another
+contract (a divergent duplicate, ``duplicates``): it gets the same outcome, and the one not shown is kept beside
+the contract, whose anomalies say which fields differ.
 """
 
 import datetime as dt
