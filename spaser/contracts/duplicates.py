@@ -16,10 +16,10 @@ whose content fingerprint differs from the stored one; the details are read for 
 """
 
 import datetime as dt
-from hashlib import blake2b
 import json
 from collections import Counter
 from dataclasses import dataclass
+from hashlib import blake2b
 
 from spaser.contracts.bulk import json_text
 from spaser.contracts.models import Contract, ContractHolder, ContractPublication
