@@ -100,6 +100,7 @@ def test_divergent_duplicates_list_the_other_publications(reader, contracts):
     assert response.context["page"].paginator.count == 2
     assert "Autre marché publié sous le même identifiant" in html
     assert "marches-publics.info" in html and "objet, date de notification" in html
+    assert "Publication affichée : 05/03/2024, sources test" in html  # the one the contract shows
 
 
 def test_another_buyer_by_siret_and_unknown_siret(reader, contracts):
