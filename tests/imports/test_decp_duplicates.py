@@ -178,3 +178,20 @@ def test_back_to_the_first_contract_drops_the_publication_that_no_longer_differs
     kept = contract.other_publications.get()
     assert kept.object == OTHER["objet"]
     assert contract.anomalies == ["doublon_divergent:objet,titulaires,dateNotification"]
+
+
+@pytest.mark.parametrize("divergent", [False, True], ids=["same-contract", "other-contract"])
+def test_contracts_stored_before_the_identity_fingerprint_are_compared_on_their_details(tmp_path, divergent):
+    """A contract without fingerprint (imported before it existed) is compared field by field, then gets one."""
+    record = real_record()
+    older = copy.deepcopy(record)
+    older["datePublicationDonnees"] = "2023-06-20"
+    older["modifications"] = []  # an older publication of the same contract
+    imported(write(tmp_path, "a.json", [record]))
+    Contract.objects.update(identity="")
+    run = imported(write(tmp_path, "b.json", [other_contract(record, **OTHER) if divergent else older]))
+    contract = Contract.objects.get()
+    assert contract.identity != ""
+    assert ContractPublication.objects.exists() is divergent
+    assert ("doublon_divergent" in run.anomalies_by_code) is divergent
+    assert contract.divergent_fields == ("objet,titulaires,dateNotification" if divergent else "")
