@@ -44,3 +44,32 @@ def csv_rows(contracts):
 
 def xlsx_bytes(contracts) -> bytes:
     return xlsx_export(COLUMNS, contracts, title="Contrats", max_rows=XLSX_MAX_ROWS)
+
+
+def _publications(contract, anomaly) -> str:
+    if anomaly.code != "doublon_divergent":
+        return ""
+    return " | ".join(
+        f"{p.source or p.source_file} du {p.published_on or '?'} : {p.object}"
+        for p in contract.other_publications.all()
+    )
+
+
+# One line per anomaly of a contract: (contract, Anomaly) pairs.
+ANOMALY_COLUMNS = [
+    ("uid", "Identifiant unique (SIRET acheteur + id)", lambda x: x[0].buyer_siret + x[0].external_id),
+    ("acheteur_siret", "SIRET de l'acheteur", lambda x: x[0].buyer_siret),
+    ("id", "Identifiant publié", lambda x: x[0].external_id),
+    ("objet", "Objet", lambda x: x[0].object),
+    ("date_notification", "Date de notification", lambda x: x[0].notified_on),
+    ("anomalie", "Anomalie", lambda x: x[1].label),
+    ("code_anomalie", "Code de l'anomalie", lambda x: x[1].code),
+    ("champ", "Champ concerné", lambda x: x[1].field_label),
+    ("champ_publie", "Champ publié", lambda x: x[1].field),
+    ("valeur_publiee", "Valeur publiée", lambda x: x[1].original),
+    ("autres_publications", "Autres publications (source, date, objet)", lambda x: _publications(*x)),
+]
+
+
+def anomaly_csv_rows(pairs):
+    return csv_stream(ANOMALY_COLUMNS, pairs)

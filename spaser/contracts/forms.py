@@ -42,3 +42,17 @@ class ContractFilterForm(forms.Form):
             field.widget.attrs.setdefault(
                 "class", "form-select" if isinstance(field, forms.ChoiceField) else "form-control"
             )
+
+
+class QualityBuyerForm(forms.Form):
+    """The buyer whose data quality is shown (any buyer: DECP are open data)."""
+
+    acheteur = forms.RegexField(
+        label="SIRET de l'acheteur",
+        regex=r"^\s*(\d\s*){14}$",
+        error_messages={"invalid": "Le SIRET de l'acheteur doit compter 14 chiffres."},
+        widget=forms.TextInput(attrs={"class": "form-control", "inputmode": "numeric", "autocomplete": "off"}),
+    )
+
+    def clean_acheteur(self):
+        return "".join(self.cleaned_data["acheteur"].split())

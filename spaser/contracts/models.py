@@ -140,6 +140,12 @@ class Contract(TimeStampedModel):
         db_index=False,  # only read through the contract; deleting a journal entry is rare
     )
     content_hash = models.CharField("empreinte du contenu", max_length=32)
+    # What tells two contracts apart when one (buyer SIRET, id) is published twice: object, initial holders and
+    # notification date, hashed (``duplicates.identity_fingerprint``). Empty: not computed (older rows).
+    identity = models.CharField("empreinte d'identité", max_length=16, blank=True)
+    # The published fields in which another publication of this (buyer SIRET, id) differs (``objet,titulaires``),
+    # kept across updates; empty when no divergent publication is known (``ContractPublication``).
+    divergent_fields = models.CharField("champs divergents d'une autre publication", max_length=64, blank=True)
     # The text of the latest publication exactly as published (JSON files; the record converted to JSON for
     # XML files), not a parsed copy: key order, number spelling and every unknown field stay as they were,
     # and neither database re-parses 2 KB of JSON per contract on import (docs/adr/0002).
@@ -275,3 +281,51 @@ class ContractModification(models.Model):
 
     def __str__(self):
         return f"Modification {self.rank}"
+
+
+class ContractPublication(TimeStampedModel):
+    """Another publication of a contract's (buyer SIRET, id) that describes a different contract (object, initial
+    holders or notification date differ: a divergent duplicate). The contract shows the newest publication;
+    this one is kept as published, with the published fields in which it differs from the one shown."""
+
+    contract = models.ForeignKey(
+        Contract,
+        verbose_name="contrat",
+        on_delete=models.CASCADE,
+        related_name="other_publications",
+        db_index=False,  # covered by contractpublication_unique (contract, content_hash)
+    )
+    content_hash = models.CharField("empreinte du contenu", max_length=32)
+    source = models.CharField("source de publication", max_length=255, blank=True)
+    source_file = models.CharField("fichier source", max_length=255, blank=True)
+    published_on = models.DateField("dernière publication (modifications comprises)", null=True, blank=True)
+    object = models.TextField("objet", blank=True)
+    notified_on = models.DateField("date de notification / signature", null=True, blank=True)
+    holders = models.JSONField("titulaires initiaux", default=list, blank=True)  # [[type, identifier, name], ...]
+    differences = models.JSONField("champs publiés qui diffèrent", default=list, blank=True)
+    raw = models.TextField("publication d'origine")
+
+    class Meta:
+        verbose_name = "autre publication"
+        verbose_name_plural = "autres publications"
+        ordering = ["contract", "-published_on", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["contract", "content_hash"], name="contractpublication_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.contract_id} – {self.object[:80]}"
+
+    @property
+    def raw_data(self) -> dict:
+        return json.loads(self.raw)
+
+    @property
+    def difference_labels(self) -> str:
+        from spaser.contracts.anomalies import field_label
+
+        return field_label(",".join(self.differences))
+
+    @property
+    def holder_identifiers(self) -> str:
+        return ", ".join(f"{holder[0]} {holder[1]}" for holder in self.holders)

@@ -7,6 +7,10 @@ Outcome of each row (the import journal adds them up: read = created + updated +
 - ``unchanged``: known from this source with the same content (or an older publication of it);
 - ``merged``: the same contract from another publication (another platform, or a duplicate in this run):
   its source is recorded; its content replaces the stored one only if it is newer.
+
+A publication of the same key with another object, other initial holders or another notification date is another
+contract (a divergent duplicate, ``duplicates``): it gets the same outcome, and the one not shown is kept beside
+the contract, whose anomalies say which fields differ.
 """
 
 import datetime as dt
@@ -21,7 +25,7 @@ from django.utils.text import slugify
 
 from spaser.accounts.enums import OrganisationKind
 from spaser.accounts.models import Organisation
-from spaser.contracts import enums
+from spaser.contracts import duplicates, enums
 from spaser.contracts.bulk import (
     SQL_BOOL,
     Inserter,
@@ -92,6 +96,8 @@ CONTENT_FIELDS = [
     "source_file",
     "import_run",
     "content_hash",
+    "identity",
+    "divergent_fields",
     "raw",
     "updated_at",
 ]
@@ -106,6 +112,8 @@ _EXISTING_COLUMNS = [
     "import_run_id",
     "last_published_on",
     "modification_count",
+    "identity",
+    "divergent_fields",
 ]
 
 
@@ -140,6 +148,7 @@ class ContractLoader:
         self.suppliers = SupplierRegistry()
         self.pending = PendingCopy()
         self.stats = LoadStats()
+        self.divergences = duplicates.DivergenceTracker(source_file=self.source_file, anomalies=self.stats.anomalies)
         self.now = dt.datetime.now(dt.UTC)
         self.now_db = connection.ops.adapt_datetimefield_value(self.now)
 
@@ -201,6 +210,9 @@ class ContractLoader:
         children: dict[tuple, object] = {}
         # (last publication, modification count, fingerprint, sources) of the rows pending in this batch
         versions: dict[tuple, tuple] = {}
+        # (row, record, digest, source) of the publication pending in this batch for each key it writes
+        shown: dict[tuple, tuple] = {}
+        divergences = self.divergences
         outcomes = self.stats.outcomes
         anomalies = self.stats.anomalies
         run_id = self.run.pk
@@ -216,6 +228,7 @@ class ContractLoader:
                 to_create[key] = (row, record, digest, [source])
                 children[key] = row
                 versions[key] = (row.last_published_on, len(row.modifications), digest, [source])
+                shown[key] = (row, record, digest, source)
                 outcomes[CREATED] += 1
                 continue
             if pending:
@@ -227,6 +240,14 @@ class ContractLoader:
                     current["content_hash"],
                     current["sources"],
                 )
+            if digest != current_digest:
+                # Another content: only a different object, holders or notification date is another contract.
+                if pending:
+                    previous = shown[key]
+                    if duplicates.identity_fingerprint(row) != duplicates.identity_fingerprint(previous[0]):
+                        divergences.note(key, (row, record, digest, source), previous)
+                elif divergences.differs(row, current["identity"]):
+                    divergences.note(key, (row, record, digest, source), None)
             same_run = pending or current["import_run_id"] == run_id
             newer = _version(row.last_published_on, len(row.modifications), digest) > _version(
                 last_published_on, modification_count, current_digest
@@ -252,6 +273,7 @@ class ContractLoader:
                     to_update[key] = (built_from, contract_id)
                     sources_only.pop(key, None)
                 versions[key] = (row.last_published_on, len(row.modifications), digest, sources)
+                shown[key] = (row, record, digest, source)
                 children[key] = row
             elif not known_source:
                 if pending:
@@ -263,6 +285,8 @@ class ContractLoader:
                     current["import_run_id"] = run_id
                     sources_only[key] = current
 
+        # The rare keys published with another identity: their stored details are read before any write.
+        divergences.resolve(shown=shown, existing=existing)
         if sources_only:
             Contract.objects.bulk_update(
                 [Contract(id=v["id"], sources=v["sources"], import_run_id=run_id) for v in sources_only.values()],
@@ -282,15 +306,17 @@ class ContractLoader:
         inserter = _contract_inserter()
         new_ids = inserter.reserve_ids(len(to_create))
         ids.update(zip(to_create, new_ids, strict=True))
+        divergences.write(ids)
         with self.references.writing(self.pending) as written:
             written.extend(ids.values())
             self._write_children(children, ids, written)
             updated_rows = [
-                self._build(*built_from) + (contract_id,) for built_from, contract_id in to_update.values()
+                self._build(*built_from, divergences.divergent_fields(key, existing)) + (contract_id,)
+                for key, (built_from, contract_id) in to_update.items()
             ]
             created_at = self.now_db
             new_rows = [
-                (pk, *key, *self._build(*built_from), created_at)
+                (pk, *key, *self._build(*built_from, divergences.divergent_fields(key, existing)), created_at)
                 for pk, (key, built_from) in zip(new_ids, to_create.items(), strict=True)
             ]
             if updated_rows:
@@ -353,7 +379,18 @@ class ContractLoader:
         keys = {(row.buyer_siret, row.external_id) for row in rows}
         found = select_pairs(Contract, ["buyer_siret", "external_id"], _EXISTING_COLUMNS, keys)
         existing = {}
-        for pk, siret, external_id, digest, sources, run_id, last_published_on, modification_count in found:
+        for (
+            pk,
+            siret,
+            external_id,
+            digest,
+            sources,
+            run_id,
+            last_published_on,
+            modification_count,
+            identity,
+            divergent_fields,
+        ) in found:
             if isinstance(sources, str):  # SQLite returns JSON and dates as text
                 sources = json.loads(sources)
             if isinstance(last_published_on, str):
@@ -367,13 +404,17 @@ class ContractLoader:
                 "import_run_id": run_id,
                 "last_published_on": last_published_on,
                 "modification_count": modification_count,
+                "identity": identity,
+                "divergent_fields": divergent_fields,
             }
         return existing
 
-    def _build(self, row, record, digest: str, sources: list[str]) -> tuple:
+    def _build(self, row, record, digest: str, sources: list[str], divergent: str) -> tuple:
         """The content values of a contract, in ``CONTENT_FIELDS`` order, in the plainest types both drivers
         take as they are (``bulk.sql_*``): JSON as text (short label lists encoded once each), dates and decimals
-        as text, booleans as 0/1, what each backend stores for them anyway."""
+        as text, booleans as 0/1, what each backend stores for them anyway. ``divergent``: the fields in which
+        another publication of the key differs (``duplicates``), listed in the anomalies."""
+        anomalies = row.anomalies if not divergent else [*row.anomalies, duplicates.anomaly(divergent)]
         place = self.places.resolve(row.place_type, row.place_code)
         cpv = row.cpv
         text = record.text
@@ -418,12 +459,14 @@ class ContractLoader:
             sql_decimal(row.fr_origin_share),
             *_consideration_flags(row.social, row.environmental),
             len(row.modifications),
-            _labels_json(row.anomalies),
+            _labels_json(anomalies),
             row.format_version,
             json_text(sources),
             self.source_file,
             self.run.pk,
             digest,
+            duplicates.identity_fingerprint(row),
+            divergent,
             text if text is not None else json_text(record.data),
             self.now_db,
         )

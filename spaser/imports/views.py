@@ -13,8 +13,10 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from spaser.accounts.enums import Role
 from spaser.accounts.perms import request_has_role
+from spaser.contracts.anomalies import kind_of
 from spaser.core.decorators import role_required
 from spaser.imports import progress, uploads
+from spaser.imports.enums import ImportKind
 from spaser.imports.forms import DecpUploadForm
 from spaser.imports.models import ImportRun, QuarantinedRecord
 from spaser.imports.services import import_run_create
@@ -51,7 +53,13 @@ def _run_context(request, pk):
 @role_required()
 def run_detail_view(request, pk):
     context = _run_context(request, pk)
-    context["quarantine_count"] = context["run"].quarantine.count()
+    run = context["run"]
+    context["quarantine_count"] = run.quarantine.count()
+    # DECP anomalies by their French label, code beside (a SIRENE run counts other things under its own words).
+    context["anomaly_counts"] = [
+        (f"{kind_of(code).label} ({code})" if run.kind == ImportKind.DECP else code, count)
+        for code, count in run.anomalies_by_code.items()
+    ]
     return render(request, "imports/run_detail.html", context)
 
 

@@ -13,4 +13,8 @@ EXPECTATIONS = [
         kwargs=lambda ctx: {"pk": ContractFactory(buyer=ctx.other_organisation).pk},
         status=MEMBERS,
     ),
+    # Data quality: the user's organisation by default, any buyer by its SIRET (open data).
+    Expect("contracts:quality", status=MEMBERS),
+    Expect("contracts:quality_export", status=MEMBERS),
+    Expect("contracts:quality_anomaly", kwargs={"code": "montant_nul"}, status=MEMBERS),
 ]

@@ -1,8 +1,10 @@
+import os
 from pathlib import Path
 
 import pytest
 
-SHARED_DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
+# The shared data beside the repository, or elsewhere (a git worktree): SPASER_SHARED_DATA.
+SHARED_DATA = Path(os.environ.get("SPASER_SHARED_DATA") or Path(__file__).resolve().parents[3] / "shared" / "data")
 REPO_DECP = Path(__file__).resolve().parents[2] / "spaser" / "imports" / "data" / "decp"
 
 

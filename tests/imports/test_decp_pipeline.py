@@ -12,8 +12,9 @@ import pytest
 
 from spaser.contracts import enums
 from spaser.imports.pipelines import decp, decp_source as src
+from tests.imports.conftest import SHARED_DATA
 
-SHARED = Path(__file__).resolve().parents[3] / "shared" / "data" / "decp"
+SHARED = SHARED_DATA / "decp"
 REPO_DATA = Path(__file__).resolve().parents[2] / "spaser" / "imports" / "data" / "decp"
 REAL_FILES = sorted((SHARED / "real").glob("*/*.json"))
 EXAMPLE_FILES = sorted((SHARED / "examples").glob("*"))

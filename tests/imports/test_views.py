@@ -78,6 +78,15 @@ def test_progress_fragment_while_running_then_refresh(client, member_of, organis
     progress.clear(run.pk)
 
 
+def test_run_page_names_anomalies_in_french(client, member_of):
+    client.force_login(member_of(Role.READER))
+    run = ImportRun.objects.create(
+        file_name="a.json", status=ImportStatus.SUCCEEDED, anomalies_by_code={"montant_nul": 3, "code_futur": 1}
+    )
+    page = client.get(reverse("imports:run_detail", args=[run.pk])).content.decode()
+    assert "Montant nul (montant_nul) : 3" in page and "Code futur (code_futur) : 1" in page
+
+
 def test_failed_run_page_explains_why(client, member_of):
     client.force_login(member_of(Role.READER))
     run = ImportRun.objects.create(file_name="x.xml", status=ImportStatus.FAILED, error="Fichier XML refusé : DTD")
