@@ -549,15 +549,18 @@ def test_the_command_imports_a_flat_file(tmp_path, records):
     assert Contract.objects.count() == 20
 
 
-def test_a_row_the_normaliser_cannot_understand_goes_to_the_quarantine_with_its_line(tmp_path):
+def test_a_row_that_cannot_be_identified_goes_to_the_quarantine_with_its_line(tmp_path):
     common = {"acheteur_id": "21370001800016", "nature": "Marché", "dateNotification": "2024-03-04"}
     rows = [
         dict(common, uid="21370001800016A", id="A", montant="100", procedure="Appel d'offres ouvert"),
-        dict(common, uid="21370001800016B", id="B", montant="100", procedure="Procédure inventée"),
+        dict(common, uid="123B", id="B", montant="100", acheteur_id="123", procedure="Appel d'offres ouvert"),
+        dict(common, uid="21370001800016C", id="C", montant="100", procedure="Procédure inventée"),
     ]
     run = import_ok(write_csv(tmp_path / "decp.csv", rows))
-    assert (run.created_count, run.rejected_count) == (1, 1)
+    assert (run.created_count, run.rejected_count) == (2, 1)
     (quarantined,) = QuarantinedRecord.objects.all()
-    assert (quarantined.position, quarantined.external_id, quarantined.buyer_siret) == (2, "B", "21370001800016")
-    assert json.loads(quarantined.raw)["procedure"] == "Procédure inventée"
-    assert any("procedure" in reason for reason in quarantined.reasons)
+    assert (quarantined.position, quarantined.external_id, quarantined.buyer_siret) == (2, "B", "123")
+    assert any("siret_invalide" in reason for reason in quarantined.reasons)
+    # A wording it cannot understand keeps the row, the field empty and flagged with the published value.
+    kept = Contract.objects.get(external_id="C")
+    assert kept.procedure == "" and "valeur_inconnue:procedure:Procédure inventée" in kept.anomalies

@@ -63,7 +63,7 @@ import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from spaser.imports.pipelines.decp_source import MARKET, RawRecord, SourceError, SourceInfo
+from spaser.imports.pipelines.decp_source import MARKET, RawRecord, SourceError, SourceInfo, gzip_error_french
 
 CHUNK = 1 << 20
 HEAD_BYTES = 1 << 16
@@ -157,7 +157,9 @@ def inspect(path: Path) -> SourceInfo | None:
         with _open_bytes(path, compressed) as handle:
             head = handle.read(HEAD_BYTES)
     except (OSError, EOFError) as exc:
-        raise SourceError(f"Archive gzip illisible ou tronquée : {exc}") from exc
+        if not name.endswith(CSV_SUFFIXES):
+            return None  # not known to be a flat file: the JSON/XML inspector says where the archive breaks
+        raise SourceError(gzip_error_french(exc)) from exc
     bom = head.startswith(codecs.BOM_UTF8)
     text = head[3 if bom else 0 :].decode("utf-8", errors="replace")
     if text.lstrip()[:1] in ("{", "[", "<", ""):
@@ -248,7 +250,7 @@ def _hash_and_check(path: Path, compressed: bool) -> tuple[str, int, bool]:
                     except UnicodeDecodeError:
                         is_utf8 = False
         except (OSError, EOFError) as exc:
-            raise SourceError(f"Archive gzip illisible ou tronquée : {exc}") from exc
+            raise SourceError(gzip_error_french(exc)) from exc
     if is_utf8:
         try:
             decoder.decode(b"", final=True)
@@ -339,7 +341,7 @@ def _csv_rows(info: SourceInfo, progress: Callable[[int], None] | None) -> Itera
             f"CSV illisible vers la ligne {reader.line_num} : {exc}. Aucun enregistrement de ce fichier n'est importé."
         ) from exc
     except (OSError, EOFError) as exc:
-        raise SourceError(f"Archive gzip illisible ou tronquée : {exc}") from exc
+        raise SourceError(gzip_error_french(exc)) from exc
     finally:
         csv.field_size_limit(previous_limit)
         text.close()
