@@ -9,10 +9,12 @@ Stages (nested timers are subtracted from their parent, so the lines add up to t
 - read: ``decp_source.iter_records`` (file reading and JSON decoding), the inspection (SHA-256) included;
 - transform: ``decp.transform`` (normalisation);
 - fingerprint: ``ContractRow.content_hash``;
-- lookups: buyers, suppliers and establishments, known contracts, reservation of ids;
+- quarantine: the rejected records' journal rows, built and written;
+- lookups: the places' référentiel loaded, buyers, suppliers and establishments, known contracts, reservation of ids;
 - build: the contracts' values (``ContractLoader._build``) and the holders' and modifications' rows;
 - write: ``bulk.Inserter._write`` (sending the rows: ``executemany`` or ``COPY``), per table;
 - wait: ``PendingCopy.settle`` (the server storing a COPY left pending) and the set-based foreign-key check;
+- gc: the cyclic garbage collector's collections, by generation;
 - commit; the rest of ``ContractLoader.load`` (outcome loop) and of the import is "other".
 
 The file is the one ``decp_floor.py`` and ``decp_import.py`` generate (generated here if missing).
@@ -101,9 +103,39 @@ def child(path: Path) -> dict:
     bulk.Inserter._write = timed(lambda self, *a, **k: f"write {self.table}", bulk.Inserter._write)
     bulk.PendingCopy.settle = timed("wait (pending COPY)", bulk.PendingCopy.settle)
     bulk.ReferenceChecks.verify = timed("wait (foreign keys)", bulk.ReferenceChecks.verify)
+    from spaser.geo.selectors import PlaceResolver
+    from spaser.imports.models import QuarantinedRecord
+
+    PlaceResolver.__init__ = timed("lookups", PlaceResolver.__init__)
+    decp.raw_identifiers = timed("quarantine", decp.raw_identifiers)
+    decp.raw_json = timed("quarantine", decp.raw_json)
+    QuarantinedRecord.__init__ = timed("quarantine", QuarantinedRecord.__init__)
+    manager = type(QuarantinedRecord.objects)
+    manager.bulk_create = timed("quarantine", manager.bulk_create)
     connection.ensure_connection()
     connection.commit = timed("commit", connection.commit)
     import_services.progress.publish = timed("progress", import_services.progress.publish)
+    import gc
+
+    collecting = []
+
+    def on_gc(phase, info):  # collections are not charged to the stage they interrupt
+        if phase == "start":
+            STACK.append(["gc", 0.0, 0.0])
+            collecting.append((time.perf_counter(), time.process_time()))
+            return
+        (wall0, cpu0) = collecting.pop()
+        STACK.pop()  # nothing runs inside a collection
+        wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
+        name = f"gc (generation {info['generation']})"
+        WALL[name] += wall
+        CPU[name] += cpu
+        CALLS[name] += 1
+        if STACK:
+            STACK[-1][1] += wall
+            STACK[-1][2] += cpu
+
+    gc.callbacks.append(on_gc)
     wall0, cpu0 = time.perf_counter(), time.process_time()
     run = timed("other (import)", import_services.decp_import_file)(path=path)
     assert run.status == "succeeded", run.error

@@ -420,7 +420,7 @@ class ContractLoader:
             len(row.modifications),
             _labels_json(row.anomalies),
             row.format_version,
-            json_text(sources),
+            _labels_json(sources),  # the same few lists of sources, encoded once each
             self.source_file,
             self.run.pk,
             digest,
