@@ -37,8 +37,19 @@ def _memo(convert):
 SQL_BOOL = {None: None, True: 1, False: 0}
 
 
+_ISO_DATES: dict = {None: None}
+
+
 def sql_date(value):
-    return None if value is None else value.isoformat()
+    """ISO text of a date, memoised: a file holds a few thousand distinct dates, and ``isoformat()`` costs ten
+    times a dictionary look-up (0.2 µs; a contract has four dates, a modification two)."""
+    try:
+        return _ISO_DATES[value]
+    except KeyError:
+        text = value.isoformat()
+        if len(_ISO_DATES) < 50_000:
+            _ISO_DATES[value] = text
+        return text
 
 
 def sql_decimal(value):

@@ -461,7 +461,7 @@ class ContractLoader:
             len(row.modifications),
             _labels_json(anomalies),
             row.format_version,
-            json_text(sources),
+            _labels_json(sources),  # the same few lists of sources, encoded once each
             self.source_file,
             self.run.pk,
             digest,

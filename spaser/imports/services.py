@@ -111,7 +111,7 @@ def decp_import_file(
 
     def report(done_bytes: int):
         now = time.monotonic()
-        if now - last_report[0] < 0.5:
+        if now - last_report[0] < 1.0:  # the progress bar polls every second; each report is a write
             return
         last_report[0] = now
         progress.publish(run.pk, done_bytes=done_bytes, total_bytes=info.size, read=counts["read"])
