@@ -5,8 +5,9 @@
 Records are written one by one (the generator's memory stays flat). 2024 format: marchés with
 considerations, several holders, modifications, sub-contracting acts, and a few concessions; 2019 format:
 marchés with holder names, time-zoned dates, legacy procedure labels and modifications. A small share of
-records carries real-world anomalies (amount 0, duration "NC", lower-case labels) and about 0.5 % are
-invalid (unknown procedure), so that the quarantine path is measured too.
+records carries real-world anomalies (amount 0, duration "NC", lower-case labels, an unknown procedure, kept
+and flagged) and about 0.5 % cannot be identified (buyer SIRET unreadable), so that the quarantine path is
+measured too: since issue #17 only such records are quarantined.
 """
 
 import argparse
@@ -107,7 +108,9 @@ def market_2024(rng, index, buyers, suppliers):
         ]
     anomaly = rng.random()
     if anomaly < 0.005:
-        record["procedure"] = "Procédure inventée"  # rejected → quarantine
+        record["acheteur"] = {"id": "SIRET illisible"}  # cannot be identified → quarantine
+    elif anomaly < 0.0075:
+        record["procedure"] = "Procédure inventée"  # kept, the field empty and flagged
     elif anomaly < 0.02:
         record["montant"] = 0
     elif anomaly < 0.03:
@@ -173,7 +176,7 @@ def market_2019(rng, index, buyers, suppliers):
             }
         ]
     if rng.random() < 0.005:
-        record["montant"] = "non communiqué"  # rejected → quarantine
+        record["acheteur"] = {"id": "non communiqué", "nom": record["acheteur"]["nom"]}  # → quarantine
     return record
 
 
