@@ -172,9 +172,16 @@ KINDS = _kinds(
         "entreprise et n'est pas enregistré.",
     ),
     (
+        "titulaire_ignore",
+        "Titulaire sans type d'identifiant lisible",
+        "Le type d'identifiant publié pour un titulaire n'est pas compris et son identifiant n'est pas un SIRET : "
+        "le titulaire ne peut pas être rattaché à une entreprise et n'est pas enregistré (la publication d'origine "
+        "le garde).",
+    ),
+    (
         "type_identifiant_deduit",
         "Type d'identifiant déduit",
-        "Le type d'identifiant du titulaire n'est pas publié ; il a été déduit de l'identifiant (14 chiffres : "
+        "Le type d'identifiant du titulaire n'est pas publié ou pas compris ; il a été déduit de l'identifiant (14 chiffres : "
         "SIRET).",
     ),
     (

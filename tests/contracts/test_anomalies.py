@@ -42,10 +42,18 @@ def emitted_codes(source: str) -> set[str]:
             owner = node.func.value
             if (
                 isinstance(owner, ast.Name)
-                and (owner.id, node.func.attr) in {("anomalies", "append"), ("reasons", "add")}
+                and (owner.id, node.func.attr) in {("anomalies", "append"), ("reasons", "add"), ("reasons", "keep")}
                 and (text := _leading_text(node.args[0])) is not None
             ):
                 codes.add(text.split(":", 1)[0])
+        if (  # anomaly("code", field, value): the helper that writes code:field:original
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id == "anomaly"
+            and node.args
+            and (text := _leading_text(node.args[0])) is not None
+        ):
+            codes.add(text)
         text = _leading_text(node) if isinstance(node, ast.Constant | ast.JoinedStr) else None
         if text and ":" in text and (match := CODE.match(text)):
             codes.add(match.group(1))
@@ -53,8 +61,11 @@ def emitted_codes(source: str) -> set[str]:
 
 
 def test_the_source_parser_finds_the_codes_it_should():
-    source = 'anomalies.append(f"montant_nul:{name}")\nreasons.add("valeur_inconnue", "x")\nx = f"a_b:{y}"\n'
-    assert emitted_codes(source) == {"montant_nul", "valeur_inconnue", "a_b"}
+    source = (
+        'anomalies.append(f"montant_nul:{name}")\nreasons.add("valeur_inconnue", "x")\nx = f"a_b:{y}"\n'
+        'reasons.keep("type_invalide", name, value)\nanomalies.append(anomaly("cpv_corrige", "codeCPV", value))\n'
+    )
+    assert emitted_codes(source) == {"montant_nul", "valeur_inconnue", "a_b", "type_invalide", "cpv_corrige"}
 
 
 def test_every_code_emitted_by_the_normaliser_has_a_label():

@@ -52,7 +52,7 @@ def test_upload_follow_and_browse_the_imported_contracts(page, demo_users, tmp_p
     check(page)
 
     page.get_by_role("link", name="Voir les 1 enregistrement en quarantaine").click()
-    assert "Procédure inventée" in page.locator("main").inner_text()
+    assert "SIRET-INVENTE" in page.locator("main").inner_text()
     check(page)
 
     nav.get_by_role("link", name="Contrats").click()

@@ -29,7 +29,7 @@ def open_upload_page(page, demo_users):
 
 
 def test_upload_progress_then_the_end_of_the_import(page, demo_users, tmp_path):
-    records = [market(id="E2E-UP-1"), market(id="E2E-UP-2", procedure="Procédure inventée")]
+    records = [market(id="E2E-UP-1"), market(id="E2E-UP-2", acheteur={"id": "SIRET-INVENTE"})]
     path = tmp_path / "depot-progression.json"
     # About 1.5 MB (blanks after the records): long enough to watch its upload at 256 KB/s.
     path.write_text(json.dumps({"marches": {"marche": records}}) + " " * 1_500_000, encoding="utf-8")
