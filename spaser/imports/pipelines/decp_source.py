@@ -149,7 +149,7 @@ def inspect(path: Path, *, progress: Callable[[int, int], None] | None = None) -
                 progress(done, total)
 
     raw_file = open(path, "rb")
-    counting = _Counting(raw_file)
+    counting = CountingReader(raw_file)
     handle = gzip.GzipFile(fileobj=counting, mode="rb") if compressed else counting
     found = {name: False for name in _MARKERS}
     try:
@@ -292,7 +292,7 @@ class _Utf8Reader(io.RawIOBase):
         return size
 
 
-class _Counting(io.RawIOBase):
+class CountingReader(io.RawIOBase):
     """Counts the bytes read from the file on disk, for progress reports."""
 
     def __init__(self, raw):
@@ -643,7 +643,7 @@ class _JsonScanner:
 
 def _iter_json(info: SourceInfo, progress: Callable[[int], None] | None) -> Iterator[RawRecord]:
     disk = open(info.path, "rb")
-    counting = _Counting(disk)
+    counting = CountingReader(disk)
     stream = _text_stream(info, io.BufferedReader(counting, CHUNK))
     scanner = _JsonScanner(stream)
     done = 0
@@ -737,7 +737,7 @@ def _xml_parser_kwargs():
 
 def _iter_xml(info: SourceInfo, progress: Callable[[int], None] | None) -> Iterator[RawRecord]:
     raw_file = open(info.path, "rb")
-    counting = _Counting(raw_file)
+    counting = CountingReader(raw_file)
     disk = io.BufferedReader(counting, CHUNK)
     stream = gzip.GzipFile(fileobj=disk, mode="rb") if info.compressed else disk
     if info.encoding not in ("utf-8",) and not _declares_encoding(info):

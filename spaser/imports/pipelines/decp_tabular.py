@@ -63,7 +63,14 @@ import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from spaser.imports.pipelines.decp_source import MARKET, RawRecord, SourceError, SourceInfo, gzip_error_french
+from spaser.imports.pipelines.decp_source import (
+    MARKET,
+    CountingReader,
+    RawRecord,
+    SourceError,
+    SourceInfo,
+    gzip_error_french,
+)
 
 CHUNK = 1 << 20
 HEAD_BYTES = 1 << 16
@@ -291,25 +298,9 @@ def _hash_and_check_binary(path: Path) -> tuple[str, int, None]:
 # --- reading rows --------------------------------------------------------------------------------------------
 
 
-class _Counting(io.RawIOBase):
-    """Counts the bytes read from the file on disk, for progress reports."""
-
-    def __init__(self, raw):
-        self.raw = raw
-        self.count = 0
-
-    def readable(self):
-        return True
-
-    def readinto(self, buffer):
-        size = self.raw.readinto(buffer)
-        self.count += size
-        return size
-
-
 def _csv_rows(info: SourceInfo, progress: Callable[[int], None] | None) -> Iterator[tuple[int, list[str]]]:
     disk = open(info.path, "rb")
-    counting = _Counting(disk)
+    counting = CountingReader(disk)
     buffered = io.BufferedReader(counting, CHUNK)
     stream = gzip.GzipFile(fileobj=buffered, mode="rb") if info.compressed else buffered
     encoding = "utf-8-sig" if info.encoding == "utf-8" else info.encoding
