@@ -82,8 +82,8 @@ def actor_search_view(request):
 BULK_MAX = 500
 
 
-@require_POST
 @admin_to_publish
+@require_POST
 def actor_publish_bulk_view(request):
     """Publishes or withdraws the actors ticked in the list, then comes back to the same search."""
     ids = sorted({int(value) for value in request.POST.getlist("actor") if value.isdigit()})
@@ -213,8 +213,8 @@ def actor_detail_view(request, pk):
     )
 
 
-@require_http_methods(["GET", "POST"])
 @admin_to_correct
+@require_http_methods(["GET", "POST"])
 def actor_correct_view(request, pk):
     actor = get_object_or_404(Actor.objects.visible_to(request.user), pk=pk)
     form = ActorCorrectionForm(request.POST or None, actor=actor)
@@ -229,8 +229,8 @@ def actor_correct_view(request, pk):
     return render(request, "actors/correct.html", {"actor": actor, "form": form})
 
 
-@require_POST
 @admin_to_correct
+@require_POST
 def actor_correction_remove_view(request, pk):
     actor = get_object_or_404(Actor.objects.visible_to(request.user), pk=pk)
     field_name = request.POST.get("field", "")
@@ -240,8 +240,8 @@ def actor_correction_remove_view(request, pk):
     return redirect("actors:detail", pk=actor.pk)
 
 
-@require_POST
 @admin_to_publish
+@require_POST
 def actor_publish_view(request, pk):
     actor = get_object_or_404(Actor.objects.visible_to(request.user), pk=pk)
     published = request.POST.get("published") == "1"
@@ -265,8 +265,8 @@ def source_list_view(request):
     )
 
 
-@require_POST
 @admin_to_publish_source
+@require_POST
 def source_publish_view(request, pk):
     """Publishes or withdraws a whole source (its actors with it) from the public map."""
     source = get_object_or_404(Source, pk=pk)
@@ -338,8 +338,8 @@ class ImportUploadForm(forms.Form):
     )
 
 
-@require_GET
 @admin_to_import
+@require_GET
 def import_list_view(request):
     batches = (
         ActorImport.objects.filter(organisation=request.organisation)
@@ -350,8 +350,8 @@ def import_list_view(request):
     return render(request, "actors/import_list.html", {"page": page, "query": ""})
 
 
-@require_http_methods(["GET", "POST"])
 @admin_to_import
+@require_http_methods(["GET", "POST"])
 def import_create_view(request):
     form = ImportUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -391,8 +391,8 @@ def _mapping_form(batch, data=None):
     return form
 
 
-@require_http_methods(["GET", "POST"])
 @admin_to_import
+@require_http_methods(["GET", "POST"])
 def import_mapping_view(request, pk):
     batch = get_object_or_404(
         ActorImport.objects.filter(organisation=request.organisation, status=ImportStatus.PREVIEW), pk=pk
@@ -420,8 +420,8 @@ def import_mapping_view(request, pk):
     )
 
 
-@require_GET
 @admin_to_import
+@require_GET
 def import_detail_view(request, pk):
     batch = get_object_or_404(
         ActorImport.objects.filter(organisation=request.organisation).select_related("source", "created_by"), pk=pk
@@ -455,8 +455,8 @@ def _progress_context(batch) -> dict:
     return {"progress": value, "percent": progress.percent(value)}
 
 
-@require_GET
 @admin_to_import
+@require_GET
 def import_progress_view(request, pk):
     """Fragment polled by htmx while a step runs in the worker; once it is over, htmx reloads the page."""
     batch = get_object_or_404(ActorImport.objects.filter(organisation=request.organisation), pk=pk)
@@ -466,8 +466,8 @@ def import_progress_view(request, pk):
     return response
 
 
-@require_POST
 @admin_to_import
+@require_POST
 def import_confirm_view(request, pk):
     batch = get_object_or_404(
         ActorImport.objects.filter(organisation=request.organisation, status=ImportStatus.PREVIEW), pk=pk
@@ -485,8 +485,8 @@ def import_confirm_view(request, pk):
     return redirect("actors:import_detail", pk=batch.pk)
 
 
-@require_POST
 @admin_to_import
+@require_POST
 def import_cancel_view(request, pk):
     batch = get_object_or_404(ActorImport.objects.filter(organisation=request.organisation), pk=pk)
     if batch.running:
