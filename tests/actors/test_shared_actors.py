@@ -6,6 +6,8 @@ whether it writes the shared directory, belongs to the import (reserved to platf
 confirming an import writes shared actors), or only reads. For each write, every role of the home organisation
 and of another one gets 403 or 404 on GET and on a valid POST, and the directory is unchanged; a platform
 administrator (an account of the administration technique holding the actors' permissions) still changes it.
+Then every URL of the project is posted a publication, a correction and its removal by the roles that could write
+before, and the directory must not move.
 """
 
 import pytest
@@ -20,7 +22,7 @@ from spaser.actors.models import Actor, ActorImport, ActorRecord, Source
 from tests.accounts.factories import MembershipFactory, OrganisationFactory, UserFactory
 from tests.actors.conftest import PLATFORM_PERMISSIONS
 from tests.actors.factories import make_actor, make_source
-from tests.permission_matrix import named_urls
+from tests.permission_matrix import collect_expectations, matrix_context_create, named_urls
 
 pytestmark = pytest.mark.usefixtures("taxonomy")
 
@@ -246,3 +248,35 @@ def test_write_buttons_and_the_import_menu_are_shown_to_platform_administrators_
     for role in Role:
         assert shown(MembershipFactory(organisation=shared["home"], role=role).user) == [], role
     assert shown(_platform_admin(shared["home"])) == write_urls
+
+
+def _one_expectation_per_url():
+    one_per_url = {}
+    for expect in collect_expectations():
+        one_per_url.setdefault(expect.url_name, expect)
+    return [pytest.param(expect, id=url_name) for url_name, expect in sorted(one_per_url.items())]
+
+
+@pytest.mark.parametrize("expect", _one_expectation_per_url())
+def test_no_url_of_the_project_lets_an_organisation_change_the_directory(
+    client, expect, django_capture_on_commit_callbacks
+):
+    """Every URL, posted a publication, a correction and its removal by the roles that could write before."""
+    source = make_source("liste-partenaire")
+    actor = make_actor("Ressourcerie", source=source)
+    services.actor_correct(actor=actor, by=UserFactory(), changes={"website": "https://corrige.fr"})
+    data = {
+        "published": "1",
+        "actor": [actor.pk],
+        "field": "website",
+        "website": "https://change-par-une-organisation.fr",
+        "reason": "Vérifié",
+    }
+    ctx = matrix_context_create()
+    url = reverse(expect.url_name, kwargs=expect.url_kwargs(ctx))
+    before = _snapshot()
+    for role in ("admin", "buyer", "prescriber", "environment", "outsider"):
+        client.force_login(ctx.users[role])
+        with django_capture_on_commit_callbacks(execute=True):
+            client.post(url, data)
+        assert _snapshot() == before, f"{role} a modifié l'annuaire commun par POST {url}"
