@@ -25,7 +25,7 @@ class ActorsConfig(AppConfig):
 
     @property
     def navigation(self):
-        from spaser.accounts.enums import Role
+        from spaser.actors.perms import can_import_actors
         from spaser.core.navigation import NavEntry
 
         return [
@@ -40,7 +40,7 @@ class ActorsConfig(AppConfig):
                 "Imports d'acteurs",
                 "actors:import_list",
                 description="Importer la liste d'un partenaire (CRESS, URSCOP…) avec aperçu avant import.",
-                roles={Role.ADMIN, Role.ENVIRONMENT},
+                check=can_import_actors,  # platform administrators only: an import writes the shared directory
                 order=46,
             ),
             NavEntry(

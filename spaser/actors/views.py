@@ -14,19 +14,21 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from spaser.accounts.enums import Role
-from spaser.actors import exports, importing, progress, selectors, services
+from spaser.actors import exports, importing, perms, progress, selectors, services
 from spaser.actors.enums import ImportStatus, ImportStep, RowOutcome
 from spaser.actors.forms import ActorCorrectionForm, ActorSearchForm
 from spaser.actors.models import Actor, ActorImport, Kind, Source
 from spaser.actors.recommendation import potential_suppliers
 from spaser.contracts.models import Contract
-from spaser.core.decorators import role_required
+from spaser.core.decorators import check_required, role_required
 
 PAGE_SIZE = 50
 EXPORT_MAX = 50_000
-CORRECTORS = (Role.ADMIN, Role.ENVIRONMENT, Role.PRESCRIBER, Role.BUYER)
-IMPORTERS = (Role.ADMIN, Role.ENVIRONMENT)
+# Every write on the shared directory: platform administrators only (spaser.actors.perms).
+admin_to_correct = check_required(perms.can_correct_actor, message=perms.PLATFORM_ADMIN_ONLY)
+admin_to_publish = check_required(perms.can_publish_actor, message=perms.PLATFORM_ADMIN_ONLY)
+admin_to_publish_source = check_required(perms.can_publish_source, message=perms.PLATFORM_ADMIN_ONLY)
+admin_to_import = check_required(perms.can_import_actors, message=perms.IMPORT_NEEDS_ORGANISATION)
 
 
 def _map_settings() -> dict:
@@ -73,15 +75,15 @@ def _search_page(request, *, public: bool, template: str, extra=None):
 @require_GET
 @role_required()
 def actor_search_view(request):
-    can_publish = bool(request.roles & set(IMPORTERS))
+    can_publish = perms.can_publish_actor(request)
     return _search_page(request, public=False, template="actors/search.html", extra={"can_publish": can_publish})
 
 
 BULK_MAX = 500
 
 
+@admin_to_publish
 @require_POST
-@role_required(*IMPORTERS)
 def actor_publish_bulk_view(request):
     """Publishes or withdraws the actors ticked in the list, then comes back to the same search."""
     ids = sorted({int(value) for value in request.POST.getlist("actor") if value.isdigit()})
@@ -204,15 +206,15 @@ def actor_detail_view(request, pk):
             "contracts": ours,
             "contracts_elsewhere": elsewhere,
             "corrections": _correction_rows(actor),
-            "can_correct": bool(request.roles & set(CORRECTORS)),
-            "can_publish": bool(request.roles & set(IMPORTERS)),
+            "can_correct": perms.can_correct_actor(request),
+            "can_publish": perms.can_publish_actor(request),
             "public": False,
         },
     )
 
 
+@admin_to_correct
 @require_http_methods(["GET", "POST"])
-@role_required(*CORRECTORS)
 def actor_correct_view(request, pk):
     actor = get_object_or_404(Actor.objects.visible_to(request.user), pk=pk)
     form = ActorCorrectionForm(request.POST or None, actor=actor)
@@ -227,8 +229,8 @@ def actor_correct_view(request, pk):
     return render(request, "actors/correct.html", {"actor": actor, "form": form})
 
 
+@admin_to_correct
 @require_POST
-@role_required(*CORRECTORS)
 def actor_correction_remove_view(request, pk):
     actor = get_object_or_404(Actor.objects.visible_to(request.user), pk=pk)
     field_name = request.POST.get("field", "")
@@ -238,8 +240,8 @@ def actor_correction_remove_view(request, pk):
     return redirect("actors:detail", pk=actor.pk)
 
 
+@admin_to_publish
 @require_POST
-@role_required(*IMPORTERS)
 def actor_publish_view(request, pk):
     actor = get_object_or_404(Actor.objects.visible_to(request.user), pk=pk)
     published = request.POST.get("published") == "1"
@@ -259,12 +261,12 @@ def source_list_view(request):
     return render(
         request,
         "actors/sources.html",
-        {"sources": sources, "kinds": Kind.objects.all(), "can_publish": bool(request.roles & set(IMPORTERS))},
+        {"sources": sources, "kinds": Kind.objects.all(), "can_publish": perms.can_publish_source(request)},
     )
 
 
+@admin_to_publish_source
 @require_POST
-@role_required(*IMPORTERS)
 def source_publish_view(request, pk):
     """Publishes or withdraws a whole source (its actors with it) from the public map."""
     source = get_object_or_404(Source, pk=pk)
@@ -336,8 +338,8 @@ class ImportUploadForm(forms.Form):
     )
 
 
+@admin_to_import
 @require_GET
-@role_required(*IMPORTERS)
 def import_list_view(request):
     batches = (
         ActorImport.objects.filter(organisation=request.organisation)
@@ -348,8 +350,8 @@ def import_list_view(request):
     return render(request, "actors/import_list.html", {"page": page, "query": ""})
 
 
+@admin_to_import
 @require_http_methods(["GET", "POST"])
-@role_required(*IMPORTERS)
 def import_create_view(request):
     form = ImportUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -389,8 +391,8 @@ def _mapping_form(batch, data=None):
     return form
 
 
+@admin_to_import
 @require_http_methods(["GET", "POST"])
-@role_required(*IMPORTERS)
 def import_mapping_view(request, pk):
     batch = get_object_or_404(
         ActorImport.objects.filter(organisation=request.organisation, status=ImportStatus.PREVIEW), pk=pk
@@ -418,8 +420,8 @@ def import_mapping_view(request, pk):
     )
 
 
+@admin_to_import
 @require_GET
-@role_required(*IMPORTERS)
 def import_detail_view(request, pk):
     batch = get_object_or_404(
         ActorImport.objects.filter(organisation=request.organisation).select_related("source", "created_by"), pk=pk
@@ -453,8 +455,8 @@ def _progress_context(batch) -> dict:
     return {"progress": value, "percent": progress.percent(value)}
 
 
+@admin_to_import
 @require_GET
-@role_required(*IMPORTERS)
 def import_progress_view(request, pk):
     """Fragment polled by htmx while a step runs in the worker; once it is over, htmx reloads the page."""
     batch = get_object_or_404(ActorImport.objects.filter(organisation=request.organisation), pk=pk)
@@ -464,8 +466,8 @@ def import_progress_view(request, pk):
     return response
 
 
+@admin_to_import
 @require_POST
-@role_required(*IMPORTERS)
 def import_confirm_view(request, pk):
     batch = get_object_or_404(
         ActorImport.objects.filter(organisation=request.organisation, status=ImportStatus.PREVIEW), pk=pk
@@ -483,8 +485,8 @@ def import_confirm_view(request, pk):
     return redirect("actors:import_detail", pk=batch.pk)
 
 
+@admin_to_import
 @require_POST
-@role_required(*IMPORTERS)
 def import_cancel_view(request, pk):
     batch = get_object_or_404(ActorImport.objects.filter(organisation=request.organisation), pk=pk)
     if batch.running:

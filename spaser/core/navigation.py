@@ -6,9 +6,11 @@ An app declares, on its AppConfig:
 
     def pending_for(self, request) -> list[PendingItem]: ...   # optional
 
-`roles=None` shows the entry to every member of an organisation; `public=True` also to anonymous visitors.
+`roles=None` shows the entry to every member of an organisation; `public=True` also to anonymous visitors;
+`check`, a perms.py function of the request, hides it from the members for whom it is false.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.apps import apps
@@ -24,6 +26,7 @@ class NavEntry:
     public: bool = False
     order: int = 100
     url_kwargs: dict = field(default_factory=dict)
+    check: Callable | None = None
 
     def __post_init__(self):
         if self.roles is not None and not isinstance(self.roles, frozenset):
@@ -37,6 +40,8 @@ class NavEntry:
         if self.public:
             return True
         if not request.user.is_authenticated or request.organisation is None:
+            return False
+        if self.check is not None and not self.check(request):
             return False
         return self.roles is None or bool(self.roles & request.roles)
 

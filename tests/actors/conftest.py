@@ -65,3 +65,23 @@ def families():
             ("MOBILIER", "Mobilier", supplies),
         ]
     }
+
+
+PLATFORM_PERMISSIONS = ("add_actor", "change_actor", "add_source", "change_source")
+
+
+@pytest.fixture
+def platform_admin(member_of):
+    """An administrator of the organisation who is also a platform administrator: an account of the
+    administration technique (is_staff) holding the actors' permissions there, like the demo administrator."""
+    from django.contrib.auth.models import Permission
+
+    from spaser.accounts.enums import Role
+
+    user = member_of(Role.ADMIN)
+    user.is_staff = True
+    user.save()
+    user.user_permissions.add(
+        *Permission.objects.filter(content_type__app_label="actors", codename__in=PLATFORM_PERMISSIONS)
+    )
+    return user

@@ -116,8 +116,8 @@ def test_a_partner_list_is_not_published_until_an_agent_publishes_it(geo):
     assert not Actor.objects.published().exists()
 
 
-def test_sources_page_lets_agents_withdraw_and_republish_a_source(
-    client, geo, member_of, django_capture_on_commit_callbacks
+def test_sources_page_lets_platform_administrators_withdraw_and_republish_a_source(
+    client, geo, member_of, platform_admin, django_capture_on_commit_callbacks
 ):
     official = services.source_ensure(
         code="liste-officielle",
@@ -129,13 +129,15 @@ def test_sources_page_lets_agents_withdraw_and_republish_a_source(
     make_actor("ESAT de Tours", commune=geo["Tours"], source=official)
     assert public_names(client) == {"ESAT de Tours"}
 
-    client.force_login(member_of(Role.BUYER))
-    page = client.get(reverse("actors:sources")).content.decode()
-    assert "Publiée" in page and "de la carte publique</button>" not in " ".join(page.split())
     url = reverse("actors:source_publish", args=[official.pk])
-    assert client.post(url, {"published": "0"}).status_code == 403
+    for role in (Role.BUYER, Role.ENVIRONMENT, Role.ADMIN):  # an organisation's roles: the public map is shared
+        client.force_login(member_of(role))
+        page = client.get(reverse("actors:sources")).content.decode()
+        assert "Publiée" in page and "de la carte publique</button>" not in " ".join(page.split())
+        assert client.post(url, {"published": "0"}).status_code == 403
+    assert public_names(client) == {"ESAT de Tours"}
 
-    client.force_login(member_of(Role.ENVIRONMENT))
+    client.force_login(platform_admin)
     page = " ".join(client.get(reverse("actors:sources")).content.decode().split())
     assert 'Retirer<span class="visually-hidden"> « Liste officielle »</span> de la carte publique' in page
     with django_capture_on_commit_callbacks(execute=True):  # the commit invalidates the cached GeoJSON
@@ -145,7 +147,7 @@ def test_sources_page_lets_agents_withdraw_and_republish_a_source(
     assert public_names(client) == set()
     assert public_points(client) == 0
 
-    client.force_login(member_of(Role.ADMIN))
+    client.force_login(platform_admin)
     with django_capture_on_commit_callbacks(execute=True):
         client.post(url, {"published": "1"})
     client.logout()

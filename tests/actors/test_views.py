@@ -116,8 +116,8 @@ def test_exports_follow_the_search(client, buyer, geo):
     assert [row[1] for row in rows[1:]] == ["Proche", "Lointain"]
 
 
-def test_correction_through_the_form_is_kept_apart_from_imports(client, geo, member_of):
-    client.force_login(member_of(Role.PRESCRIBER))
+def test_correction_through_the_form_is_kept_apart_from_imports(client, geo, platform_admin):
+    client.force_login(platform_admin)
     actor = make_actor("Atelier", commune=geo["Tours"], website="https://ancien.fr")
     url = reverse("actors:correct", args=[actor.pk])
     form = client.get(url).context["form"]
@@ -133,8 +133,8 @@ def test_correction_through_the_form_is_kept_apart_from_imports(client, geo, mem
     assert "hors de France" in client.post(url, data).content.decode()
 
 
-def test_partner_import_through_the_pages(client, geo, member_of, django_capture_on_commit_callbacks):
-    client.force_login(member_of(Role.ENVIRONMENT))
+def test_partner_import_through_the_pages(client, geo, platform_admin, django_capture_on_commit_callbacks):
+    client.force_login(platform_admin)
     content = "Nom;SIRET;Code postal;Ville;Colonne inconnue\nEnvie;34255976200279;37000;Tours;x\nSans ville;;;;y\n"
     response = client.post(
         reverse("actors:import_create"),
@@ -167,8 +167,8 @@ def test_partner_import_through_the_pages(client, geo, member_of, django_capture
     assert "Sans ville" in rejected
 
 
-def test_mapping_requires_a_name_column(client, geo, member_of):
-    client.force_login(member_of(Role.ADMIN))
+def test_mapping_requires_a_name_column(client, geo, platform_admin):
+    client.force_login(platform_admin)
     client.post(
         reverse("actors:import_create"),
         {
@@ -213,10 +213,10 @@ def test_list_without_place_is_paginated_by_name_in_the_database(client, buyer, 
     assert not response.context["by_distance"]
 
 
-def test_import_page_shows_the_progress_of_a_running_step(client, geo, member_of, organisation, monkeypatch):
+def test_import_page_shows_the_progress_of_a_running_step(client, geo, platform_admin, organisation, monkeypatch):
     from spaser.actors import progress
 
-    admin = member_of(Role.ADMIN)
+    admin = platform_admin
     client.force_login(admin)
     batch = ActorImport.objects.create(
         organisation=organisation,
@@ -258,8 +258,8 @@ def _correction_data(form, **changes):
     return data
 
 
-def test_correction_form_covers_natures_labels_families_commune_and_area(client, geo, member_of, families):
-    client.force_login(member_of(Role.BUYER))
+def test_correction_form_covers_natures_labels_families_commune_and_area(client, geo, platform_admin, families):
+    client.force_login(platform_admin)
     actor = make_actor("Ressourcerie", commune=geo["Tours"], kinds=["ressourcerie"], natures=["waste:deee"])
     url = reverse("actors:correct", args=[actor.pk])
     form = client.get(url).context["form"]
@@ -300,8 +300,8 @@ def test_correction_form_covers_natures_labels_families_commune_and_area(client,
         ({"commune_code": "00000"}, "commune_code", "Aucune commune"),
     ],
 )
-def test_correction_form_names_the_bad_field(client, geo, member_of, changes, field, message):
-    client.force_login(member_of(Role.BUYER))
+def test_correction_form_names_the_bad_field(client, geo, platform_admin, changes, field, message):
+    client.force_login(platform_admin)
     actor = make_actor("Atelier", commune=geo["Tours"])
     url = reverse("actors:correct", args=[actor.pk])
     response = client.post(url, _correction_data(client.get(url).context["form"], **changes))
@@ -311,15 +311,17 @@ def test_correction_form_names_the_bad_field(client, geo, member_of, changes, fi
     assert actor.corrections == {}  # nothing half-saved
 
 
-def test_bulk_publication_from_the_list_for_administrators_only(client, geo, member_of):
+def test_bulk_publication_from_the_list_for_platform_administrators_only(client, geo, member_of, platform_admin):
     tours = geo["Tours"]
     first = make_actor("Premier", commune=tours)
     second = make_actor("Second", commune=tours)
     other = make_actor("Autre", commune=tours)
-    client.force_login(member_of(Role.BUYER))
-    assert "publication-groupee" not in client.get(reverse("actors:search")).content.decode()
-    assert client.post(reverse("actors:publish_bulk"), {"actor": [first.pk], "published": "1"}).status_code == 403
-    client.force_login(member_of(Role.ADMIN))
+    for role in (Role.BUYER, Role.ADMIN, Role.ENVIRONMENT):  # an organisation's roles: the map is shared
+        client.force_login(member_of(role))
+        assert "publication-groupee" not in client.get(reverse("actors:search"), {"lieu": "Tours"}).content.decode()
+        assert client.post(reverse("actors:publish_bulk"), {"actor": [first.pk], "published": "1"}).status_code == 403
+        assert not Actor.objects.filter(is_published=True).exists()
+    client.force_login(platform_admin)
     page = client.get(reverse("actors:search"), {"lieu": "Tours"}).content.decode()
     assert 'id="publication-groupee"' in page and "Sélectionner Premier" in page
     response = client.post(

@@ -101,8 +101,9 @@ def test_public_map_shows_published_actors_without_login(page, actors):
 
 
 def test_correct_an_intervention_area_then_publish_from_the_list(page, demo_users, actors):
-    """An administrator says that the Drouais collector also works in Indre-et-Loire: a search around Tours
-    finds it, flagged; she publishes it from the list and the public map shows it."""
+    """The platform administrator (the demo administrator) says that the Drouais collector also works in
+    Indre-et-Loire: a search around Tours finds it, flagged; she publishes it from the list and the public map
+    shows it."""
     login(page, demo_users[Role.ADMIN], settings.SPASER_DEMO_PASSWORD)
     page.wait_for_url("**/")
     page.goto(f"/acteurs/{actors.pk}/corriger/")
@@ -130,9 +131,10 @@ def test_correct_an_intervention_area_then_publish_from_the_list(page, demo_user
     assert rows.count() == 1 and "Collecte DEEE du Drouais" in rows.nth(0).inner_text()
 
 
-def test_an_agent_withdraws_an_official_list_from_the_public_map(page, demo_users, geo, taxonomy):  # noqa: F811
-    """An official list is on the public map once loaded; the environment agent withdraws it from the sources
-    page and the public list and map no longer show its actors."""
+def test_the_platform_administrator_withdraws_an_official_list(page, demo_users, geo, taxonomy):  # noqa: F811
+    """An official list is on the public map once loaded; the environment agent reads the sources page but is
+    offered no withdrawal (the directory is shared by every organisation); the platform administrator (the demo
+    administrator) withdraws it and the public list and map no longer show its actors."""
     from spaser.actors import services
     from spaser.actors.enums import SourceKind
 
@@ -148,6 +150,14 @@ def test_an_agent_withdraws_an_official_list_from_the_public_map(page, demo_user
     assert "ESAT de Tours" in page.locator("table.actors-list").inner_text()
 
     login(page, demo_users[Role.ENVIRONMENT], settings.SPASER_DEMO_PASSWORD)
+    page.wait_for_url("**/")
+    page.goto("/acteurs/sources/")
+    assert "ESAT (liste officielle)" in page.locator("main").inner_text()
+    assert page.get_by_role("button", name="Retirer « ESAT (liste officielle) » de la carte publique").count() == 0
+    page.get_by_role("button", name="Se déconnecter").click()
+    page.wait_for_url("**/compte/connexion/**")
+
+    login(page, demo_users[Role.ADMIN], settings.SPASER_DEMO_PASSWORD)
     page.wait_for_url("**/")
     page.goto("/acteurs/sources/")
     assert_accessible(page)
