@@ -181,8 +181,8 @@ KINDS = _kinds(
     (
         "type_identifiant_deduit",
         "Type d'identifiant déduit",
-        "Le type d'identifiant du titulaire n'est pas publié ou pas compris ; il a été déduit de l'identifiant (14 chiffres : "
-        "SIRET).",
+        "Le type d'identifiant du titulaire n'est pas publié ou pas compris ; il a été déduit de l'identifiant "
+        "(14 chiffres : SIRET).",
     ),
     (
         "type_invalide",
